@@ -1,0 +1,53 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The connection options of every module in seed.openai.
+    DOCUMENTATION = r"""
+options:
+  api_base:
+    description:
+      - Base URL of the Assistants-compatible API, up to and including its version path.
+      - OpenAI sunset its hosted Assistants API on 2026-08-26, so against U(https://api.openai.com/v1)
+        the modules explain the sunset; point this at a self-hosted Assistants-compatible server or gateway.
+      - If not set, the environment variable E(OPENAI_API_BASE) is used, then E(OPENAI_BASE_URL),
+        then V(https://api.openai.com/v1). An empty variable counts as unset.
+      - Must be an C(http://) or C(https://) URL without C(user:password@).
+        Plain C(http://) to a host other than the local machine sends the key unencrypted and draws a warning.
+    type: str
+    aliases: [base_url]
+  api_key:
+    description:
+      - API key sent as C(Authorization: Bearer <key>).
+      - If not set, the environment variable E(OPENAI_API_KEY) is used.
+      - The key is never shown in results, messages or logs.
+    type: str
+  organization:
+    description:
+      - Organization ID sent as the C(OpenAI-Organization) header.
+      - If not set, the environment variable E(OPENAI_ORGANIZATION) is used. An empty variable counts as unset.
+    type: str
+    aliases: [org_id]
+  timeout:
+    description:
+      - Seconds each HTTP request may take before it fails. V(0) means no limit.
+    type: float
+    default: 0
+  max_retry_count:
+    description:
+      - How many times a request is retried after an answer of 429 or 5xx or a refused connection, from 0 to 100.
+      - Waits grow about 1, 2, 4, 8, 16 seconds with jitter, up to 60 seconds; a C(Retry-After) or C(retry-after-ms)
+        header on the answer is honoured instead. A server asking for more than 120 seconds fails the task at once.
+      - Other 4xx answers are never retried. Each retry is reported as a warning.
+    type: int
+    default: 0
+notes:
+  - All modules of this collection are in the action group C(seed.openai.openai), so
+    C(module_defaults) with C(group/seed.openai.openai) sets the connection options once for a play.
+requirements:
+  - requests >= 2.31
+  - urllib3 >= 2.0
+"""

@@ -1,0 +1,200 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP client for Assistants-compatible APIs.
+
+Plain Python on requests and urllib3: it imports nothing from Ansible, so it
+can be used and tested on its own. One client holds one requests Session, so
+every call of a task reuses the same kept-alive connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Optional
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body
+from .retry import MAX_RETRY_AFTER, ReportingRetry, parse_retry_after
+from .version import COLLECTION_VERSION
+
+DEFAULT_API_BASE = "https://api.openai.com/v1"
+OPENAI_HOSTS = frozenset(["api.openai.com"])
+LOOPBACK_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
+USER_AGENT = f"seed.openai/{COLLECTION_VERSION} (Ansible collection) python-requests/{requests.__version__}"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:?\s*")
+
+Reporter = Callable[[str], None]
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password@, safe to print."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def check_header_value(name: str, value: str, show: bool = True) -> None:
+    if _CONTROL.search(value):
+        shown = f" {value!r}" if show else ""
+        raise InvalidInput(f"{name}{shown} contains a line break or control character; remove it")
+
+
+def path_segment(value: str, what: str = "ID") -> str:
+    """One percent-encoded path segment: an ID can never reach another endpoint."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"{what} is empty; give the ID of an existing object")
+    if value in (".", ".."):
+        raise InvalidInput(f"{what} {value!r} is not a valid ID")
+    return quote(value, safe="")
+
+
+def _root_cause(exc: BaseException) -> str:
+    seen = set()
+    cause: BaseException | None = exc
+    best = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        best = cause
+        nested = getattr(cause, "reason", None)
+        if not isinstance(nested, BaseException) and cause.args and isinstance(cause.args[0], BaseException):
+            nested = cause.args[0]
+        cause = nested if isinstance(nested, BaseException) else cause.__cause__
+    text = _OBJECT_REPR.sub("", str(best)).strip() or type(best).__name__
+    return text.splitlines()[0]
+
+
+class OpenAIClient:
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str | None = None,
+        organization: str | None = None,
+        timeout: float = 0,
+        max_retry_count: int = 0,
+        verify: bool | str = True,
+        report: Optional[Reporter] = None,
+    ) -> None:
+        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
+        parts = urlsplit(self.api_base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInput(
+                f"api_base {redact_url(self.api_base)!r} is not an http:// or https:// URL; "
+                f"use a full URL such as {DEFAULT_API_BASE}"
+            )
+        if parts.username is not None or parts.password is not None:
+            raise InvalidInput(
+                f"api_base {redact_url(self.api_base)!r} has user:password@ in it; remove it, "
+                "the API key is the credential"
+            )
+        if not api_key:
+            raise InvalidInput("api_key is not set; pass api_key or set OPENAI_API_KEY")
+        check_header_value("api_key", api_key, show=False)
+        if organization:
+            check_header_value("organization", organization)
+        if timeout < 0:
+            raise InvalidInput(f"timeout must be 0 (no limit) or more seconds, got {timeout}")
+        if not 0 <= max_retry_count <= 100:
+            raise InvalidInput(f"max_retry_count must be between 0 and 100, got {max_retry_count}")
+
+        self.host = parts.hostname.lower()
+        self.timeout = timeout or None
+        self.report = report
+        self.retries_done = 0
+        self.headers = {
+            "Authorization": f"Bearer {api_key}",
+            "OpenAI-Beta": "assistants=v2",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if organization:
+            self.headers["OpenAI-Organization"] = organization
+        self.session = requests.Session()
+        self.session.verify = verify
+        adapter = HTTPAdapter(max_retries=ReportingRetry.for_count(max_retry_count, self._on_retry))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def warnings(self) -> list[str]:
+        if urlsplit(self.api_base).scheme == "http" and self.host not in LOOPBACK_HOSTS:
+            return [f"api_base {redact_url(self.api_base)} is plain http: the API key travels unencrypted"]
+        return []
+
+    def url(self, *segments: str) -> str:
+        return "/".join([self.api_base] + list(segments))
+
+    def _on_retry(self, number: int, status: int | None, error: Exception | None, wait: float) -> None:
+        self.retries_done = number
+        if self.report is not None:
+            cause = f"HTTP {status}" if status else _root_cause(error) if error else "an error"
+            self.report(f"retry {number} after {cause}: waiting {wait:.1f} s")
+
+    def request(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
+        """Send one call (with retries) and return the decoded JSON answer."""
+        self.retries_done = 0
+        data = None if body is None else json.dumps(body)
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=data,
+                params=query,
+                headers=self.headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(self._transport_message(method, url, exc), redact_url(url)) from None
+        if response.status_code >= 300:
+            raise self._api_error(response, url)
+        try:
+            return response.json()
+        except ValueError:
+            raise APIError(
+                response.status_code,
+                response.reason or "OK",
+                {"type": "invalid_response", "code": None, "param": None, "message": "the answer is not JSON"},
+                response.headers.get("x-request-id"),
+                redact_url(url),
+            ) from None
+
+    def _transport_message(self, method: str, url: str, exc: Exception) -> str:
+        cause = _root_cause(exc)
+        if isinstance(exc, requests.exceptions.Timeout):
+            cause = f"timed out after {self.timeout:g} s ({cause})"
+        elif isinstance(exc, requests.exceptions.SSLError):
+            cause = f"TLS error ({cause}); set ca_path to trust a private CA"
+        retries = f" after {self.retries_done} retries" if self.retries_done else ""
+        return f"{method} {redact_url(url)} failed{retries}: {cause}"
+
+    def _api_error(self, response: requests.Response, url: str) -> APIError:
+        error = parse_error_body(response.content)
+        notes = []
+        if 300 <= response.status_code < 400:
+            location = redact_url(response.headers.get("Location", "?"))
+            notes.append(f"Redirect to {location} not followed; set api_base to the final URL")
+        if response.status_code in (404, 410) and self.host in OPENAI_HOSTS:
+            notes.append(SUNSET_NOTE)
+        wait = parse_retry_after(response.headers)
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            notes.append(f"The server asked to retry after {wait:.0f} s, more than the {MAX_RETRY_AFTER:.0f} s this collection waits")
+        elif self.retries_done:
+            notes.append(f"Gave up after {self.retries_done} retries")
+        return APIError(
+            response.status_code,
+            response.reason or "HTTP error",
+            error,
+            response.headers.get("x-request-id"),
+            redact_url(url),
+            note=". ".join(notes) or None,
+        )

@@ -1,0 +1,76 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Ansible side of the collection: the shared connection options and a thin
+AnsibleModule subclass that builds the client and reports its errors."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any, NoReturn
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+try:
+    from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient
+    from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
+except ImportError as exc:  # requests or urllib3 missing on the managed node
+    IMPORT_ERROR: str | None = traceback.format_exc()
+    MISSING_LIB = getattr(exc, "name", None) or "requests"
+else:
+    IMPORT_ERROR = None
+
+
+def first_env(*names: str) -> str:
+    """Like env_fallback, but an empty variable counts as unset (AWX injects
+    empty optional credential fields as empty strings)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
+def connection_argspec() -> dict[str, Any]:
+    """The connection options every module of the collection takes; documented
+    once, in the doc fragment seed.openai.connection."""
+    return dict(
+        api_base=dict(type="str", aliases=["base_url"], fallback=(first_env, ["OPENAI_API_BASE", "OPENAI_BASE_URL"])),
+        api_key=dict(type="str", no_log=True, fallback=(first_env, ["OPENAI_API_KEY"])),
+        organization=dict(type="str", aliases=["org_id"], fallback=(first_env, ["OPENAI_ORGANIZATION"])),
+        timeout=dict(type="float", default=0),
+        max_retry_count=dict(type="int", default=0),
+    )
+
+
+class OpenAIModule(AnsibleModule):
+    """AnsibleModule with the connection options added and the client at hand."""
+
+    def __init__(self, argument_spec: dict[str, Any], **kwargs: Any) -> None:
+        spec = connection_argspec()
+        spec.update(argument_spec)
+        super().__init__(argument_spec=spec, **kwargs)
+        if IMPORT_ERROR is not None:
+            self.fail_json(msg=missing_required_lib(MISSING_LIB), exception=IMPORT_ERROR)
+
+    def client(self) -> "OpenAIClient":
+        """A client for this task's connection options (raises InvalidInput)."""
+        params = self.params
+        client = OpenAIClient(
+            api_key=params["api_key"] or "",
+            api_base=params["api_base"] or None,
+            organization=params["organization"] or None,
+            timeout=params["timeout"],
+            max_retry_count=params["max_retry_count"],
+            report=self.warn,
+        )
+        for warning in client.warnings():
+            self.warn(warning)
+        return client
+
+    def fail_from(self, error: "OpenAIError", **result: Any) -> NoReturn:
+        """Fail the task with the error's one-line message and its details."""
+        if isinstance(error, APIError):
+            result.update(error.as_result())
+        self.fail_json(msg=str(error), **result)

@@ -1,0 +1,30 @@
+"""Make the repository importable as ansible_collections.seed.openai and the
+local server as assistants_server, for every test."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAMESPACE_ROOT = os.path.join(ROOT, ".build", "ns")
+_LINK = os.path.join(NAMESPACE_ROOT, "ansible_collections", "seed", "openai")
+
+if not os.path.islink(_LINK):
+    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+    os.symlink(ROOT, _LINK)
+for path in (NAMESPACE_ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from assistants_server import AssistantsServer  # noqa: E402
+from support import API_KEY, assert_answers_match_contract  # noqa: E402
+
+
+@pytest.fixture
+def server():
+    with AssistantsServer(api_key=API_KEY) as running:
+        yield running
+        assert_answers_match_contract(running)

@@ -1,0 +1,213 @@
+"""The API's endpoints over the store: request checks as the real API makes
+them, and answers in the contract's shapes."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+from typing import Any, Callable
+
+from . import spec
+from .store import Conflict, NotFound, Store, public
+
+MAX_METADATA_PAIRS, MAX_KEY, MAX_VALUE = 16, 64, 512
+ASSISTANT_FIELDS = (
+    "model name description instructions tools tool_resources metadata temperature top_p response_format reasoning_effort"
+).split()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
+                 error_type: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.payload = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+
+
+def check_body(schema: str | None, body: Any, allowed: list[str] | None = None) -> dict[str, Any]:
+    """Refuse what the API refuses: unknown fields, missing ones, bad values."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    if schema is not None:
+        unknown = spec.first_unknown_field(schema, body)
+    else:
+        unknown = next((key for key in body if key not in (allowed or [])), None)
+    if unknown is not None:
+        raise ApiError(400, f"Unknown parameter: '{unknown}'.", unknown, "unknown_parameter")
+    if schema is not None:
+        for error in spec.validator(schema).iter_errors(body):
+            if error.validator == "required":
+                missing = re.findall(r"'([^']+)' is a required property", error.message)
+                field = ".".join([str(p) for p in error.absolute_path] + missing[:1])
+                raise ApiError(400, f"Missing required parameter: '{field}'.", field, "missing_required_parameter")
+            field = ".".join(str(p) for p in error.absolute_path) or None
+            raise ApiError(400, f"Invalid value for '{field}': {error.message[:200]}", field, "invalid_value")
+    check_metadata(body.get("metadata"))
+    return body
+
+
+def check_metadata(metadata: Any) -> None:
+    if not isinstance(metadata, dict):
+        return
+    if len(metadata) > MAX_METADATA_PAIRS:
+        raise ApiError(400, f"Invalid 'metadata': too many properties. Expected at most {MAX_METADATA_PAIRS}.",
+                       "metadata", "object_above_max_properties")
+    for key, value in metadata.items():
+        if len(key) > MAX_KEY:
+            raise ApiError(400, f"Invalid 'metadata': key too long. Expected at most {MAX_KEY} characters.",
+                           "metadata", "string_above_max_length")
+        if not isinstance(value, str) or len(value) > MAX_VALUE:
+            raise ApiError(400, f"Invalid 'metadata.{key}': expected a string of at most {MAX_VALUE} characters.",
+                           "metadata", "invalid_value")
+
+
+def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    """A cursor page as the API gives it (limit, order, after, before)."""
+    try:
+        limit = int(query.get("limit", "20"))
+    except ValueError:
+        raise ApiError(400, "Invalid 'limit': expected an integer.", "limit", "invalid_value") from None
+    if not 1 <= limit <= 100:
+        raise ApiError(400, "Invalid 'limit': expected a value between 1 and 100.", "limit", "invalid_value")
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", "order", "invalid_value")
+    ordered = sorted(items, key=lambda item: (item["created_at"], item["id"]), reverse=order == "desc")
+    ids = [item["id"] for item in ordered]
+    if "after" in query and query["after"] in ids:
+        ordered = ordered[ids.index(query["after"]) + 1:]
+    if "before" in query:
+        remaining = [item["id"] for item in ordered]
+        if query["before"] in remaining:
+            ordered = ordered[: remaining.index(query["before"])]
+    page = [public(item) for item in ordered[:limit]]
+    return {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(ordered) > limit,
+    }
+
+
+Handler = Callable[..., Any]
+
+
+class Routes:
+    """Maps (method, path) to a store call; answers (status, payload, schema)."""
+
+    def __init__(self, store: Store, advance_on_poll: bool = True) -> None:
+        self.store = store
+        self.advance_on_poll = advance_on_poll
+        seg = r"([^/]+)"
+        self.table: list[tuple[str, re.Pattern[str], Handler, str | None]] = [
+            ("POST", re.compile(r"/assistants"), self.create_assistant, None),
+            ("GET", re.compile(r"/assistants"), self.list_assistants, None),
+            ("GET", re.compile(rf"/assistants/{seg}"), self.get_assistant, None),
+            ("POST", re.compile(rf"/assistants/{seg}"), self.modify_assistant, None),
+            ("DELETE", re.compile(rf"/assistants/{seg}"), self.delete_assistant, None),
+            ("POST", re.compile(r"/threads"), self.create_thread, "ThreadObject"),
+            ("POST", re.compile(r"/threads/runs"), self.create_thread_and_run, "RunObject"),
+            ("GET", re.compile(rf"/threads/{seg}"), self.get_thread, "ThreadObject"),
+            ("DELETE", re.compile(rf"/threads/{seg}"), self.delete_thread, "DeleteThreadResponse"),
+            ("POST", re.compile(rf"/threads/{seg}/messages"), self.create_message, "MessageObject"),
+            ("GET", re.compile(rf"/threads/{seg}/messages"), self.list_messages, "ListMessagesResponse"),
+            ("POST", re.compile(rf"/threads/{seg}/runs"), self.create_run, "RunObject"),
+            ("GET", re.compile(rf"/threads/{seg}/runs"), self.list_runs, "ListRunsResponse"),
+            ("GET", re.compile(rf"/threads/{seg}/runs/{seg}"), self.get_run, "RunObject"),
+            ("POST", re.compile(rf"/threads/{seg}/runs/{seg}/cancel"), self.cancel_run, "RunObject"),
+            ("POST", re.compile(rf"/threads/{seg}/runs/{seg}/submit_tool_outputs"), self.submit_tool_outputs, "RunObject"),
+            ("GET", re.compile(rf"/threads/{seg}/runs/{seg}/steps"), self.list_steps, "ListRunStepsResponse"),
+        ]
+
+    def dispatch(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any, str | None]:
+        for route_method, pattern, handler, schema in self.table:
+            match = pattern.fullmatch(path)
+            if match and route_method == method:
+                args = [unquote(group) for group in match.groups()]
+                with self.store.lock:
+                    try:
+                        return 200, handler(*args, query=query, body=body), schema
+                    except Conflict as exc:
+                        raise ApiError(400, str(exc)) from None
+                    except NotFound as exc:
+                        raise ApiError(404, str(exc)) from None
+        raise ApiError(404, f"Invalid URL ({method} /v1{path})")
+
+    # -- assistants -------------------------------------------------------
+    def create_assistant(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        check_body(None, body, ASSISTANT_FIELDS)
+        if not isinstance(body.get("model"), str) or not body["model"]:
+            raise ApiError(400, "Missing required parameter: 'model'.", "model", "missing_required_parameter")
+        return self.store.create_assistant(body)
+
+    def list_assistants(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return listing(list(self.store.assistants.values()), query)
+
+    def get_assistant(self, assistant_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self.store.assistant(assistant_id)
+
+    def modify_assistant(self, assistant_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        check_body(None, body, ASSISTANT_FIELDS)
+        assistant = self.store.assistant(assistant_id)
+        assistant.update({key: value for key, value in body.items() if key in assistant})
+        return assistant
+
+    def delete_assistant(self, assistant_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        self.store.assistant(assistant_id)
+        del self.store.assistants[assistant_id]
+        return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}
+
+    # -- threads and messages --------------------------------------------
+    def create_thread(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self.store.create_thread(check_body("CreateThreadRequest", {} if body is None else body))
+
+    def get_thread(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self.store.thread(thread_id)
+
+    def delete_thread(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self.store.delete_thread(thread_id)
+
+    def create_message(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return self.store.add_message(thread_id, check_body("CreateMessageRequest", body))
+
+    def list_messages(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        self.store.thread(thread_id)
+        messages = self.store.messages[thread_id]
+        if "run_id" in query:
+            messages = [m for m in messages if m["run_id"] == query["run_id"]]
+        return listing(messages, query)
+
+    # -- runs ------------------------------------------------------------
+    def create_run(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return public(self.store.create_run(thread_id, check_body("CreateRunRequest", body)))
+
+    def create_thread_and_run(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+        body = check_body("CreateThreadAndRunRequest", body)
+        self.store.assistant(body["assistant_id"])
+        thread = self.store.create_thread(body.get("thread") or {})
+        run_body = {k: v for k, v in body.items() if k not in ("thread", "tool_resources", "stream")}
+        return public(self.store.create_run(thread["id"], run_body))
+
+    def list_runs(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        self.store.thread(thread_id)
+        if self.advance_on_poll:
+            self.store.advance_thread(thread_id)
+        return listing(list(self.store.runs[thread_id].values()), query)
+
+    def get_run(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        run = self.store.run(thread_id, run_id)
+        if self.advance_on_poll and run["status"] not in ("requires_action",):
+            self.store.advance(run)
+        return public(run)
+
+    def cancel_run(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        return public(self.store.cancel(thread_id, run_id))
+
+    def submit_tool_outputs(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        body = check_body("SubmitToolOutputsRunRequest", body)
+        return public(self.store.submit_tool_outputs(thread_id, run_id, body["tool_outputs"]))
+
+    def list_steps(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        self.store.run(thread_id, run_id)
+        return listing(self.store.steps[run_id], query)
