@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 
 from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body
 from .retry import MAX_RETRY_AFTER, ReportingRetry, parse_retry_after
@@ -106,6 +107,7 @@ class OpenAIClient:
         if not 0 <= max_retry_count <= 100:
             raise InvalidInput(f"max_retry_count must be between 0 and 100, got {max_retry_count}")
 
+        self._secret = api_key
         self.host = parts.hostname.lower()
         self.timeout = timeout or None
         self.report = report
@@ -141,6 +143,12 @@ class OpenAIClient:
 
     def request(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
         """Send one call (with retries) and return the decoded JSON answer."""
+        return self.exchange(method, url, body, query)[0]
+
+    def exchange(
+        self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None
+    ) -> tuple[Any, Mapping[str, str]]:
+        """Like request(), and the answer's headers too."""
         self.retries_done = 0
         data = None if body is None else json.dumps(body)
         try:
@@ -154,11 +162,14 @@ class OpenAIClient:
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
-            raise TransportError(self._transport_message(method, url, exc), redact_url(url)) from None
+            maybe_sent = isinstance(exc, requests.exceptions.ReadTimeout) or (
+                bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+            )
+            raise TransportError(self._transport_message(method, url, exc), redact_url(url), maybe_sent) from None
         if response.status_code >= 300:
             raise self._api_error(response, url)
         try:
-            return response.json()
+            return response.json(), response.headers
         except ValueError:
             raise APIError(
                 response.status_code,
@@ -179,6 +190,9 @@ class OpenAIClient:
 
     def _api_error(self, response: requests.Response, url: str) -> APIError:
         error = parse_error_body(response.content)
+        for field, value in error.items():
+            if isinstance(value, str) and self._secret in value:
+                error[field] = value.replace(self._secret, "********")
         notes = []
         if 300 <= response.status_code < 400:
             location = redact_url(response.headers.get("Location", "?"))

@@ -29,9 +29,12 @@ class InvalidInput(OpenAIError):
 class TransportError(OpenAIError):
     """No usable answer: connection refused or reset, timeout, TLS failure."""
 
-    def __init__(self, message: str, url: str) -> None:
+    def __init__(self, message: str, url: str, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.url = url
+        # True when the request may have reached the server before the failure
+        # (a read timeout, a reset mid-answer): what it asked for may exist.
+        self.maybe_sent = maybe_sent
 
 
 class APIError(OpenAIError):

@@ -183,7 +183,7 @@ def run_module() -> None:
             if needs_assistant_tools(params):
                 module.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
             module.exit_json(changed=True, request=dict(method="POST", url=runs_url(client, thread_id), body=body))
-        run = start_run(client, thread_id, body, params)
+        run = start_run(client, thread_id, body, params, warn=module.warn)
     except OpenAIError as error:
         module.fail_from(error)
     module.exit_json(changed=True, run=run, ansible_facts=dict(openai_thread_run=run))

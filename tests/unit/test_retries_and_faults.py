@@ -149,3 +149,45 @@ def test_key_never_appears_in_any_failure(run_module, server, args):
     result = run_module(main, dict(args, max_retry_count=1))
 
     assert API_KEY not in json.dumps(result)
+
+
+@pytest.mark.parametrize("retries", [0, 3])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 500},
+        {"status": 502, "body": "html"},
+        {"reset": True},
+        {"delay": 1.0},
+    ],
+    ids=["created-then-500", "created-then-502-html", "created-then-reset", "created-then-timeout"],
+)
+def test_a_run_created_before_a_lost_answer_is_returned_not_doubled(run_module, server, args, retries, fault):
+    server.faults.add(Fault(method="POST", path=RUNS, after=True, **fault))
+    result = run_module(main, dict(args, max_retry_count=retries, timeout=0.5))
+
+    runs = server.store.all_runs()
+    assert len(runs) == 1
+    assert not result.failed, result["msg"]
+    assert result["run"]["id"] == runs[0]["id"]
+    assert any("had been created and is returned" in w for w in warning_texts(result))
+
+
+def test_an_older_run_is_not_mistaken_for_the_lost_one(run_module, server, args):
+    older = server.store.create_run(args["thread"], {"assistant_id": args["assistant"]})
+    older["status"], older["created_at"] = "completed", older["created_at"] - 30
+    server.faults.add(Fault(method="POST", path=RUNS, status=500))
+    result = run_module(main, args)
+
+    assert result.failed
+    assert result["status"] == 500
+    assert len(server.store.all_runs()) == 1
+
+
+def test_a_run_already_active_before_the_task_is_not_taken_as_ours(run_module, server, args):
+    other = server.store.create_run(args["thread"], {"assistant_id": args["assistant"]})
+    result = run_module(main, dict(args, max_retry_count=2))
+
+    assert result.failed
+    assert result["msg"].endswith(f"already has an active run {other['id']}.")
+    assert len(attempts(server)) == 1

@@ -84,8 +84,9 @@ def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any
     return {
         "object": "list",
         "data": page,
-        "first_id": page[0]["id"] if page else None,
-        "last_id": page[-1]["id"] if page else None,
+        # The contract types both as strings, so an empty page has "" here.
+        "first_id": page[0]["id"] if page else "",
+        "last_id": page[-1]["id"] if page else "",
         "has_more": len(ordered) > limit,
     }
 

@@ -34,14 +34,13 @@ class Store:
         self.steps: dict[str, list[dict[str, Any]]] = {}
         self.next_outcomes: list[str] = []
         self._counter = itertools.count(1)
-        self._clock = itertools.count(int(time.time()))
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._counter):06d}local"
 
     def now(self) -> int:
-        # Strictly increasing, so list order by created_at is stable.
-        return next(self._clock)
+        # Ties within a second are ordered by ID, which only grows.
+        return int(time.time())
 
     # -- assistants -------------------------------------------------------
     def create_assistant(self, body: dict[str, Any]) -> dict[str, Any]:
