@@ -31,7 +31,7 @@ demo: collection
 server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port 8080
 
-test: collection
+test: setup
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 unit: setup

@@ -74,6 +74,10 @@ def _root_cause(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
+def _retries(count: int) -> str:
+    return f"{count} retr{'y' if count == 1 else 'ies'}"
+
+
 class OpenAIClient:
     def __init__(
         self,
@@ -185,7 +189,7 @@ class OpenAIClient:
             cause = f"timed out after {self.timeout:g} s ({cause})"
         elif isinstance(exc, requests.exceptions.SSLError):
             cause = f"TLS error ({cause}); set ca_path to trust a private CA"
-        retries = f" after {self.retries_done} retries" if self.retries_done else ""
+        retries = f" after {_retries(self.retries_done)}" if self.retries_done else ""
         return f"{method} {redact_url(url)} failed{retries}: {cause}"
 
     def _api_error(self, response: requests.Response, url: str) -> APIError:
@@ -203,7 +207,7 @@ class OpenAIClient:
         if wait is not None and wait > MAX_RETRY_AFTER:
             notes.append(f"The server asked to retry after {wait:.0f} s, more than the {MAX_RETRY_AFTER:.0f} s this collection waits")
         elif self.retries_done:
-            notes.append(f"Gave up after {self.retries_done} retries")
+            notes.append(f"Gave up after {_retries(self.retries_done)}")
         return APIError(
             response.status_code,
             response.reason or "HTTP error",

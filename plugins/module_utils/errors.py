@@ -56,7 +56,7 @@ class APIError(OpenAIError):
         self.url = url
         message = f"OpenAI API returned {status} ({reason}): {error['message']}"
         if note:
-            message = f"{message}. {note}"
+            message = f"{message}{'' if message.endswith('.') else '.'} {note}"
         super().__init__(message)
 
     def as_result(self) -> dict[str, Any]:

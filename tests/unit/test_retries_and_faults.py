@@ -59,7 +59,7 @@ def test_exhausted_retries_report_the_last_answer(run_module, server, args, wait
 
     assert len(attempts(server)) == 3
     assert result["msg"] == (
-        "OpenAI API returned 503 (Service Unavailable): Scripted fault: Service Unavailable.. Gave up after 2 retries"
+        "OpenAI API returned 503 (Service Unavailable): Scripted fault: Service Unavailable. Gave up after 2 retries"
     )
     assert result["error"]["type"] == "server_error"
 

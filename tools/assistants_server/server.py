@@ -50,6 +50,7 @@ class Handler(BaseHTTPRequestHandler):
             "raw_body": raw,
             "body": None,
             "time": time.monotonic(),
+            "wall": time.time(),
             "peer": self.client_address,
         }
         try:

@@ -1,0 +1,120 @@
+"""Run the collection as users do: built with ansible-galaxy, installed into a
+temporary collections path, driven by real ansible-playbook and ansible
+commands against the local server."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+from support import API_KEY
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+
+
+@pytest.fixture(scope="session")
+def collections_path(tmp_path_factory) -> str:
+    work = tmp_path_factory.mktemp("collection")
+    dist, installed = work / "dist", work / "collections"
+    subprocess.run(
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist), ROOT],
+        check=True, capture_output=True,
+    )
+    (tarball,) = glob.glob(str(dist / "seed-openai-*.tar.gz"))
+    subprocess.run(
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(installed), tarball],
+        check=True, capture_output=True,
+    )
+    return str(installed)
+
+
+@dataclass
+class Outcome:
+    rc: int
+    stdout: str
+    stderr: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def task(self, name: str) -> dict[str, Any]:
+        """The result of the (last) task called `name`."""
+        found = [entry for entry in self.results if entry["task"] == name]
+        assert found, f"no result for task {name!r}; tasks: {[e['task'] for e in self.results]}\n{self.stdout}"
+        return dict(found[-1]["result"], _status=found[-1]["status"])
+
+
+class Ansible:
+    def __init__(self, collections: str, api_base: str, tmp_path) -> None:
+        self.collections = collections
+        self.api_base = api_base
+        self.tmp_path = tmp_path
+        self.count = 0
+
+    def env(self, connection: bool, extra: dict[str, str] | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANSIBLE_"))}
+        env.update(
+            ANSIBLE_COLLECTIONS_PATH=self.collections,
+            ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+            ANSIBLE_CALLBACKS_ENABLED="record_results",
+            ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+            ANSIBLE_LOCALHOST_WARNING="0",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_RETRY_FILES_ENABLED="0",
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        )
+        if connection:
+            env.update(OPENAI_API_BASE=self.api_base, OPENAI_API_KEY=API_KEY)
+        env.update(extra or {})
+        return env
+
+    def _run(self, command: list[str], env: dict[str, str]) -> Outcome:
+        self.count += 1
+        results_file = self.tmp_path / f"results-{self.count}.jsonl"
+        env["SEED_OPENAI_RESULTS"] = str(results_file)
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=self.tmp_path)
+        results = []
+        if results_file.exists():
+            results = [json.loads(line) for line in results_file.read_text().splitlines()]
+        return Outcome(done.returncode, done.stdout, done.stderr, results)
+
+    def playbook(
+        self, tasks: list[dict[str, Any]], *args: str, env: dict[str, str] | None = None,
+        connection: bool = True, play: dict[str, Any] | None = None,
+    ) -> Outcome:
+        """Run one localhost play with `tasks` (connection from the environment
+        unless connection=False)."""
+        self.count += 1
+        path = self.tmp_path / f"playbook-{self.count}.yml"
+        body = dict(name="test", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
+        body.update(play or {})
+        path.write_text(yaml.safe_dump([body], sort_keys=False))
+        command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(path), *args]
+        return self._run(command, self.env(connection, env))
+
+    def adhoc(self, module: str, module_args: str, *args: str, env: dict[str, str] | None = None,
+              connection: bool = True) -> Outcome:
+        command = [os.path.join(BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+                   "-m", module, "-a", module_args, *args]
+        return self._run(command, self.env(connection, env))
+
+
+@pytest.fixture
+def ansible(collections_path, server, tmp_path) -> Ansible:
+    return Ansible(collections_path, server.api_base, tmp_path)
+
+
+@pytest.fixture
+def objects(server):
+    """An assistant and a thread with a question, made directly in the store."""
+    assistant = server.store.create_assistant({"model": "local-echo", "tools": [{"type": "code_interpreter"}]})
+    thread = server.store.create_thread({"messages": [{"role": "user", "content": "What is 6 x 7?"}]})
+    return assistant, thread
