@@ -14,6 +14,11 @@ def assert_answers_match_contract(server: AssistantsServer) -> None:
         if response.get("schema"):
             problems = spec.errors(response["schema"], response["body"])
             assert not problems, f"{record['method']} {record['path']}: {problems[:3]}"
+        for event, data in response.get("events") or []:
+            schema = {"thread.run": "RunObject", "thread.message": "MessageObject"}.get(data.get("object"))
+            if schema:
+                problems = spec.errors(schema, data)
+                assert not problems, f"{record['path']} {event}: {problems[:3]}"
 
 
 def warning_texts(result: dict) -> list[str]:

@@ -44,6 +44,34 @@ options:
       - Other 4xx answers are never retried. Each retry is reported as a warning.
     type: int
     default: 0
+  auth_type:
+    description:
+      - How the key is sent. V(bearer) sends C(Authorization: Bearer <key>); V(api_key) sends an C(api-key) header,
+        as Azure-style gateways expect.
+    type: str
+    choices: [bearer, api_key]
+    default: bearer
+  api_version:
+    description: Sent as the C(api-version) query parameter on every request, for servers that version their API that way.
+    type: str
+  headers:
+    description:
+      - Extra HTTP headers for every request (like the cmdlets' C(AdditionalHeaders)).
+      - They cannot replace the credential header; values with line breaks are refused.
+    type: dict
+  query:
+    description: Extra query parameters for every request (like the cmdlets' C(AdditionalQuery)).
+    type: dict
+  validate_certs:
+    description:
+      - Check the server's TLS certificate. Turning this off draws a warning, since anyone on the path could read the key.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle file (or directory) to trust, for servers with a private or self-signed certificate.
+      - Proxies are taken from the usual E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
+    type: path
 notes:
   - All modules of this collection are in the action group C(seed.openai.openai), so
     C(module_defaults) with C(group/seed.openai.openai) sets the connection options once for a play.

@@ -10,8 +10,10 @@ every call of a task reuses the same kept-alive connection.
 from __future__ import annotations
 
 import json
+import os
 import re
-from typing import Any, Callable, Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -78,63 +80,105 @@ def _retries(count: int) -> str:
     return f"{count} retr{'y' if count == 1 else 'ies'}"
 
 
-class OpenAIClient:
-    def __init__(
-        self,
-        api_key: str,
-        api_base: str | None = None,
-        organization: str | None = None,
-        timeout: float = 0,
-        max_retry_count: int = 0,
-        verify: bool | str = True,
-        report: Optional[Reporter] = None,
-    ) -> None:
-        self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        parts = urlsplit(self.api_base)
+@dataclass
+class Settings:
+    """How to reach the API: the connection options, checked by check()."""
+
+    api_key: str
+    api_base: str | None = None
+    organization: str | None = None
+    timeout: float = 0
+    max_retry_count: int = 0
+    auth_type: str = "bearer"
+    api_version: str | None = None
+    headers: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    validate_certs: bool = True
+    ca_path: str | None = None
+
+    def check(self) -> None:
+        base = self.api_base or DEFAULT_API_BASE
+        parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInput(
-                f"api_base {redact_url(self.api_base)!r} is not an http:// or https:// URL; "
-                f"use a full URL such as {DEFAULT_API_BASE}"
+                f"api_base {redact_url(base)!r} is not an http:// or https:// URL; use a full URL such as {DEFAULT_API_BASE}"
             )
         if parts.username is not None or parts.password is not None:
             raise InvalidInput(
-                f"api_base {redact_url(self.api_base)!r} has user:password@ in it; remove it, "
-                "the API key is the credential"
+                f"api_base {redact_url(base)!r} has user:password@ in it; remove it, the API key is the credential"
             )
-        if not api_key:
+        if not self.api_key:
             raise InvalidInput("api_key is not set; pass api_key or set OPENAI_API_KEY")
-        check_header_value("api_key", api_key, show=False)
-        if organization:
-            check_header_value("organization", organization)
-        if timeout < 0:
-            raise InvalidInput(f"timeout must be 0 (no limit) or more seconds, got {timeout}")
-        if not 0 <= max_retry_count <= 100:
-            raise InvalidInput(f"max_retry_count must be between 0 and 100, got {max_retry_count}")
+        check_header_value("api_key", self.api_key, show=False)
+        if self.organization:
+            check_header_value("organization", self.organization)
+        for name, value in self.headers.items():
+            check_header_value(f"headers name {name!r}", str(name))
+            check_header_value(f"headers value of {name!r}", str(value), show=False)
+        if self.auth_type not in ("bearer", "api_key"):
+            raise InvalidInput(f"auth_type must be bearer or api_key, got {self.auth_type!r}")
+        if self.timeout < 0:
+            raise InvalidInput(f"timeout must be 0 (no limit) or more seconds, got {self.timeout:g}")
+        if not 0 <= self.max_retry_count <= 100:
+            raise InvalidInput(f"max_retry_count must be between 0 and 100, got {self.max_retry_count}")
+        if self.ca_path is not None and not os.path.exists(self.ca_path):
+            raise InvalidInput(f"ca_path {self.ca_path!r} does not exist; give a CA bundle file or directory")
 
-        self._secret = api_key
-        self.host = parts.hostname.lower()
-        self.timeout = timeout or None
+
+class OpenAIClient:
+    def __init__(self, settings: Settings, report: Optional[Reporter] = None) -> None:
+        settings.check()
+        self.api_base = (settings.api_base or DEFAULT_API_BASE).rstrip("/")
+        self.host = (urlsplit(self.api_base).hostname or "").lower()
+        self.timeout = settings.timeout or None
         self.report = report
         self.retries_done = 0
+        self._secret = settings.api_key
         self.headers = {
-            "Authorization": f"Bearer {api_key}",
             "OpenAI-Beta": "assistants=v2",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        if organization:
-            self.headers["OpenAI-Organization"] = organization
+        if settings.organization:
+            self.headers["OpenAI-Organization"] = settings.organization
+        self.headers.update({str(k): str(v) for k, v in settings.headers.items()})
+        # Set last, so an extra header can never replace the credential.
+        if settings.auth_type == "api_key":
+            self.headers["api-key"] = settings.api_key
+        else:
+            self.headers["Authorization"] = f"Bearer {settings.api_key}"
+        self.query = dict(settings.query)
+        if settings.api_version:
+            self.query["api-version"] = settings.api_version
         self.session = requests.Session()
-        self.session.verify = verify
-        adapter = HTTPAdapter(max_retries=ReportingRetry.for_count(max_retry_count, self._on_retry))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session.verify = (settings.ca_path or True) if settings.validate_certs else False
+        self._retry_any = ReportingRetry.for_count(settings.max_retry_count, self._on_retry)
+        # For creations the server cannot recognise when sent twice: a 429 means
+        # nothing was done, a 5xx may hide a success.
+        self._retry_429 = ReportingRetry.for_count(settings.max_retry_count, self._on_retry, statuses=[429])
+        self._adapter = HTTPAdapter(max_retries=self._retry_any)
+        self.session.mount("http://", self._adapter)
+        self.session.mount("https://", self._adapter)
+        self.verify_off = not settings.validate_certs
 
     def warnings(self) -> list[str]:
+        found = []
         if urlsplit(self.api_base).scheme == "http" and self.host not in LOOPBACK_HOSTS:
-            return [f"api_base {redact_url(self.api_base)} is plain http: the API key travels unencrypted"]
-        return []
+            found.append(f"api_base {redact_url(self.api_base)} is plain http: the API key travels unencrypted")
+        if self.verify_off and urlsplit(self.api_base).scheme == "https":
+            found.append("validate_certs is off: the server's certificate is not checked, anyone on the path can read the key")
+        return found
+
+    def describe(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What a call would send, without credentials: for check mode."""
+        request: dict[str, Any] = {"method": method, "url": url}
+        if body is not None:
+            request["body"] = body
+        params = dict(self.query, **(query or {}))
+        if params:
+            request["query"] = params
+        return request
 
     def url(self, *segments: str) -> str:
         return "/".join([self.api_base] + list(segments))
@@ -145,33 +189,20 @@ class OpenAIClient:
             cause = f"HTTP {status}" if status else _root_cause(error) if error else "an error"
             self.report(f"retry {number} after {cause}: waiting {wait:.1f} s")
 
-    def request(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:
-        """Send one call (with retries) and return the decoded JSON answer."""
-        return self.exchange(method, url, body, query)[0]
+    def request(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
+                retry_server_errors: bool = True) -> Any:
+        """Send one call (with retries) and return the decoded JSON answer.
+
+        retry_server_errors=False retries only 429 and refused connections:
+        for a creation that a repeat would make twice."""
+        return self.exchange(method, url, body, query, retry_server_errors)[0]
 
     def exchange(
-        self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None
+        self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
+        retry_server_errors: bool = True,
     ) -> tuple[Any, Mapping[str, str]]:
         """Like request(), and the answer's headers too."""
-        self.retries_done = 0
-        data = None if body is None else json.dumps(body)
-        try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                params=query,
-                headers=self.headers,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.exceptions.RequestException as exc:
-            maybe_sent = isinstance(exc, requests.exceptions.ReadTimeout) or (
-                bool(exc.args) and isinstance(exc.args[0], ProtocolError)
-            )
-            raise TransportError(self._transport_message(method, url, exc), redact_url(url), maybe_sent) from None
-        if response.status_code >= 300:
-            raise self._api_error(response, url)
+        response = self._send(method, url, body, query, False, retry_server_errors)
         try:
             return response.json(), response.headers
         except ValueError:
@@ -182,6 +213,47 @@ class OpenAIClient:
                 response.headers.get("x-request-id"),
                 redact_url(url),
             ) from None
+
+    def stream_lines(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
+                     retry_server_errors: bool = True) -> Iterator[str]:
+        """Send one call and yield the answer's lines as they come (server-sent events)."""
+        response = self._send(method, url, body, query, True, retry_server_errors)
+        try:
+            for line in response.iter_lines(decode_unicode=False):
+                yield line.decode("utf-8", errors="replace")
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(
+                f"the event stream from {redact_url(url)} broke: {_root_cause(exc)}", redact_url(url), True
+            ) from None
+        finally:
+            response.close()
+
+    def _send(self, method: str, url: str, body: Any, query: dict[str, Any] | None, stream: bool,
+              retry_server_errors: bool) -> requests.Response:
+        self.retries_done = 0
+        self._adapter.max_retries = self._retry_any if retry_server_errors else self._retry_429
+        data = None if body is None else json.dumps(body)
+        params = dict(self.query, **(query or {}))
+        headers = dict(self.headers, Accept="text/event-stream") if stream else self.headers
+        try:
+            response = self.session.request(
+                method,
+                url,
+                data=data,
+                params=params or None,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=stream,
+            )
+        except requests.exceptions.RequestException as exc:
+            maybe_sent = isinstance(exc, requests.exceptions.ReadTimeout) or (
+                bool(exc.args) and isinstance(exc.args[0], ProtocolError)
+            )
+            raise TransportError(self._transport_message(method, url, exc), redact_url(url), maybe_sent) from None
+        if response.status_code >= 300:
+            raise self._api_error(response, url)
+        return response
 
     def _transport_message(self, method: str, url: str, exc: Exception) -> str:
         cause = _root_cause(exc)

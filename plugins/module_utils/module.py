@@ -13,8 +13,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 try:
-    from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient
+    from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings
     from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
+    from ansible_collections.seed.openai.plugins.module_utils.polling import check_outcome, tool_calls
 except ImportError as exc:  # requests or urllib3 missing on the managed node
     IMPORT_ERROR: str | None = traceback.format_exc()
     MISSING_LIB = getattr(exc, "name", None) or "requests"
@@ -41,6 +42,12 @@ def connection_argspec() -> dict[str, Any]:
         organization=dict(type="str", aliases=["org_id"], fallback=(first_env, ["OPENAI_ORGANIZATION"])),
         timeout=dict(type="float", default=0),
         max_retry_count=dict(type="int", default=0),
+        auth_type=dict(type="str", default="bearer", choices=["bearer", "api_key"]),
+        api_version=dict(type="str"),
+        headers=dict(type="dict"),
+        query=dict(type="dict"),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
     )
 
 
@@ -57,20 +64,44 @@ class OpenAIModule(AnsibleModule):
     def client(self) -> "OpenAIClient":
         """A client for this task's connection options (raises InvalidInput)."""
         params = self.params
-        client = OpenAIClient(
+        settings = Settings(
             api_key=params["api_key"] or "",
             api_base=params["api_base"] or None,
             organization=params["organization"] or None,
             timeout=params["timeout"],
             max_retry_count=params["max_retry_count"],
-            report=self.warn,
+            auth_type=params["auth_type"],
+            api_version=params["api_version"] or None,
+            headers=params["headers"] or {},
+            query=params["query"] or {},
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
         )
+        client = OpenAIClient(settings, report=self.warn)
         for warning in client.warnings():
             self.warn(warning)
         return client
 
     def fail_from(self, error: "OpenAIError", **result: Any) -> NoReturn:
-        """Fail the task with the error's one-line message and its details."""
+        """Fail the task with the error's one-line message and its details
+        (the API's error, or the last run seen)."""
         if isinstance(error, APIError):
             result.update(error.as_result())
+        if getattr(error, "run", None) is not None:
+            result["run"] = error.run  # type: ignore[attr-defined]
         self.fail_json(msg=str(error), **result)
+
+    def exit_with_run(self, run: dict[str, Any], changed: bool, fact: str | None = None, ended: bool = False,
+                      **result: Any) -> NoReturn:
+        """Exit with `run` (and `tool_calls` when it needs tool outputs). A run
+        that was followed to its end fails the task if it failed."""
+        if ended:
+            try:
+                check_outcome(run)
+            except OpenAIError as error:
+                self.fail_from(error, changed=changed)
+        if run.get("status") == "requires_action":
+            result["tool_calls"] = tool_calls(run)
+        if fact:
+            result["ansible_facts"] = {fact: run}
+        self.exit_json(changed=changed, run=run, **result)

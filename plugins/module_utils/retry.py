@@ -7,12 +7,13 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = frozenset([429] + list(range(500, 600)))
+SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS", "DELETE"])
 BACKOFF_CAP = 60.0
 # A server that asks for a longer pause than this is answered at once with
 # its own error instead of a task that hangs for hours.
@@ -62,21 +63,23 @@ class ReportingRetry(Retry):
         self.reporter = reporter
 
     @classmethod
-    def for_count(cls, count: int, reporter: RetryReporter | None = None) -> "ReportingRetry":
+    def for_count(
+        cls, count: int, reporter: RetryReporter | None = None, statuses: Iterable[int] = RETRY_STATUSES
+    ) -> "ReportingRetry":
         return cls(
             total=count,
             connect=count,
-            # A read error after a request went out is ambiguous for POST: the
-            # client decides what to do, never a blind resend.
-            read=False,
+            read=count,
             redirect=False,
             status=count,
             other=0,
             allowed_methods=None,
-            status_forcelist=RETRY_STATUSES,
+            status_forcelist=frozenset(statuses),
             raise_on_status=False,
             raise_on_redirect=False,
-            respect_retry_after_header=True,
+            # Retry-After is honoured by sleep() below, for every retried status;
+            # urllib3's own handling would also retry 503s outside the forcelist.
+            respect_retry_after_header=False,
             reporter=reporter,
         )
 
@@ -85,6 +88,10 @@ class ReportingRetry(Retry):
         return super().new(**kw)  # type: ignore[return-value]
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+        if error is not None and self._is_read_error(error) and (method or "").upper() not in SAFE_METHODS:
+            # The request went out and may have been acted on: never resend it
+            # blindly; the caller finds out what happened.
+            raise error.with_traceback(_stacktrace)
         if response is not None and self.total:
             wait = parse_retry_after(response.headers)
             if wait is not None and wait > MAX_RETRY_AFTER:

@@ -11,12 +11,18 @@ version_added: 1.0.0
 description:
   - Starts a run of a thread with an assistant (C(POST {api_base}/threads/{thread_id}/runs)) and returns
     the run object, as the PSOpenAI cmdlet C(Start-ThreadRun) does.
+  - With O(thread) omitted and O(message) given, creates a thread holding the message and runs it in one call
+    (C(POST /threads/runs)).
   - Only the options the task sets are sent; the run otherwise uses the assistant's own settings.
   - The run is also set as the fact C(openai_thread_run), so later tasks can use it without C(register).
+  - Starting a run is not idempotent, so the module never starts one twice on its own; after an answer is lost
+    (a 5xx, a timeout or a reset once the request went out) it looks for the run it created and returns that one.
 author:
   - seed.openai contributors
 extends_documentation_fragment:
   - seed.openai.connection
+  - seed.openai.run_options
+  - seed.openai.wait
 attributes:
   check_mode:
     support: full
@@ -28,8 +34,8 @@ options:
     description:
       - The thread to run, as an ID (C(thread_...)), a thread object, or a run object (its C(thread_id)),
         for instance what an earlier task registered.
+      - Omit it, and give O(message), to start the run on a new thread.
     type: raw
-    required: true
     aliases: [thread_id, input_object]
   assistant:
     description:
@@ -38,35 +44,12 @@ options:
     type: raw
     required: true
     aliases: [assistant_id]
-  model:
-    description: Model for this run instead of the assistant's.
-    type: str
-  instructions:
-    description: Instructions for this run instead of the assistant's.
-    type: str
-  additional_instructions:
-    description: Text appended to the instructions for this run.
-    type: str
-  tools:
+  stream:
     description:
-      - Tools for this run instead of the assistant's, sent as given (at most 20), for instance
-        V({type: code_interpreter}) or a C(function) tool.
-    type: list
-    elements: dict
-  use_code_interpreter:
-    description:
-      - V(true) adds the C(code_interpreter) tool, V(false) removes it for this run.
-      - Without O(tools), the switch applies to the assistant's own tools, which are read first.
+      - Follow the run's server-sent events to its end; return the final run and the assistant's text in RV(text).
+      - A run that ends C(failed), C(expired) or C(incomplete), an C(error) event, or a stream that breaks fails the task.
     type: bool
-  use_retrieval:
-    description:
-      - V(true) adds the C(file_search) tool (called retrieval before the v2 API), V(false) removes it for this run.
-      - Without O(tools), the switch applies to the assistant's own tools, which are read first.
-    type: bool
-    aliases: [use_file_search]
-  metadata:
-    description: Up to 16 pairs attached to the run; keys up to 64 characters, values strings up to 512.
-    type: dict
+    default: false
 """
 
 EXAMPLES = r"""
@@ -77,7 +60,7 @@ EXAMPLES = r"""
     api_base: http://127.0.0.1:8080/v1
   register: started
 
-- name: Start another run of the same thread with what the first task returned
+- name: Start another run of the same thread with what the first task returned, and wait for its end
   seed.openai.openai_thread_run:
     thread: "{{ started.run }}"
     assistant: "{{ started.run }}"
@@ -85,6 +68,27 @@ EXAMPLES = r"""
     use_code_interpreter: false
     metadata:
       ticket: "1234"
+    wait: true
+    wait_timeout: 120
+
+- name: Ask on a new thread and stream the answer
+  seed.openai.openai_thread_run:
+    assistant: asst_abc123
+    message: Summarise yesterday's incidents.
+    stream: true
+  register: answer
+
+- name: Offer a function and force the model to call it
+  seed.openai.openai_thread_run:
+    thread: thread_abc123
+    assistant: asst_abc123
+    functions:
+      - name: get_ticket
+        description: Read a ticket by number
+        parameters: {type: object, properties: {number: {type: string}}, required: [number]}
+    tool_choice: get_ticket
+    wait: true
+  register: asked
 
 - name: Connection options once for the play
   hosts: localhost
@@ -106,8 +110,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 run:
-  description: The run object as the server returned it.
-  returned: success, not in check mode
+  description:
+    - The run object as the server returned it; with O(wait) or O(stream), the final run.
+    - Also returned when a waited or streamed run failed or the wait timed out (the last run seen).
+  returned: success, not in check mode; failure once the run exists
   type: dict
   sample:
     id: run_abc123
@@ -115,6 +121,16 @@ run:
     thread_id: thread_abc123
     assistant_id: asst_abc123
     status: queued
+text:
+  description: The assistant's answer, assembled from the streamed message deltas.
+  returned: with O(stream)
+  type: str
+  sample: The build failed because the disk was full.
+tool_calls:
+  description: The function calls the run waits for (C(id), C(type), C(function) with C(name) and C(arguments)).
+  returned: when the run's status is C(requires_action)
+  type: list
+  elements: dict
 request:
   description: The request that would have been sent, without credentials.
   returned: check mode
@@ -132,6 +148,9 @@ request:
       description: JSON body.
       type: dict
       sample: {assistant_id: asst_abc123}
+    query:
+      description: Query parameters, if any.
+      type: dict
 status:
   description: HTTP status of the failed answer.
   returned: failure with an answer from the server
@@ -147,46 +166,45 @@ request_id:
   type: str
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
 from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.runs import (
-    build_run_body,
-    needs_assistant_tools,
-    runs_url,
-    start_run,
-)
+from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils.run_body import RUN_ARGSPEC, build_run_body, needs_assistant_tools
+from ansible_collections.seed.openai.plugins.module_utils.runs import create_query, create_url, start_run
 
 
 def run_module() -> None:
     module = OpenAIModule(
         argument_spec=dict(
-            thread=dict(type="raw", required=True, aliases=["thread_id", "input_object"]),
+            thread=dict(type="raw", aliases=["thread_id", "input_object"]),
             assistant=dict(type="raw", required=True, aliases=["assistant_id"]),
-            model=dict(type="str"),
-            instructions=dict(type="str"),
-            additional_instructions=dict(type="str"),
-            tools=dict(type="list", elements="dict"),
-            use_code_interpreter=dict(type="bool"),
-            use_retrieval=dict(type="bool", aliases=["use_file_search"]),
-            metadata=dict(type="dict"),
+            stream=dict(type="bool", default=False),
+            **RUN_ARGSPEC,
+            **WAIT_ARGSPEC,
         ),
         supports_check_mode=True,
     )
     params = module.params
     try:
-        thread_id = resolve_id(params["thread"], "thread", "thread")
+        thread_id = None if params["thread"] is None else resolve_id(params["thread"], "thread", "thread")
         assistant_id = resolve_id(params["assistant"], "assistant", "assistant")
-        body = build_run_body(params, assistant_id)
+        check_wait_options(params)
+        if params["stream"] and params["wait"]:
+            raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
+        body = build_run_body(params, assistant_id, new_thread=thread_id is None)
         client = module.client()
         if module.check_mode:
             if needs_assistant_tools(params):
                 module.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
-            module.exit_json(changed=True, request=dict(method="POST", url=runs_url(client, thread_id), body=body))
-        run = start_run(client, thread_id, body, params, warn=module.warn)
+            module.exit_json(changed=True, request=client.describe("POST", create_url(client, thread_id), body, create_query(params)))
+        run, text = start_run(client, thread_id, body, params, warn=module.warn)
+        if params["wait"]:
+            run = wait_for_run(client, run, params)
     except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_json(changed=True, run=run, ansible_facts=dict(openai_thread_run=run))
+        module.fail_from(error, changed=getattr(error, "run", None) is not None)
+    extra = {} if text is None else {"text": text}
+    module.exit_with_run(run, True, fact="openai_thread_run", ended=params["wait"] or params["stream"], **extra)
 
 
 def main() -> None:

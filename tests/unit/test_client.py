@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 from ansible_collections.seed.openai.plugins.module_utils import client as client_module
-from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, path_segment, redact_url
+from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings, path_segment, redact_url
 from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, InvalidInput, parse_error_body
 from ansible_collections.seed.openai.plugins.module_utils.retry import backoff_delay, parse_retry_after
 
@@ -51,7 +51,7 @@ def test_redact_url_drops_credentials_only():
 
 
 def test_sunset_is_explained_for_openai_hosted_api(monkeypatch):
-    client = OpenAIClient("sk-x")
+    client = OpenAIClient(Settings("sk-x"))
     body = b'{"error": {"message": "Invalid URL (POST /v1/threads/t/runs)", "type": "invalid_request_error"}}'
     monkeypatch.setattr(client.session, "request", lambda *a, **k: fake_answer(404, body))
     with pytest.raises(APIError) as caught:
@@ -63,7 +63,7 @@ def test_sunset_is_explained_for_openai_hosted_api(monkeypatch):
 
 
 def test_no_sunset_note_for_other_servers(monkeypatch):
-    client = OpenAIClient("sk-x", "http://127.0.0.1:9/v1")
+    client = OpenAIClient(Settings("sk-x", "http://127.0.0.1:9/v1"))
     monkeypatch.setattr(client.session, "request", lambda *a, **k: fake_answer(404, b"{}"))
     with pytest.raises(APIError) as caught:
         client.request("GET", client.url("threads", "t"))
@@ -71,7 +71,7 @@ def test_no_sunset_note_for_other_servers(monkeypatch):
 
 
 def test_redirects_are_not_followed_and_say_so(monkeypatch):
-    client = OpenAIClient("sk-x", "http://127.0.0.1:9/v1")
+    client = OpenAIClient(Settings("sk-x", "http://127.0.0.1:9/v1"))
     seen = {}
 
     def answer(*args, **kwargs):
@@ -86,9 +86,9 @@ def test_redirects_are_not_followed_and_say_so(monkeypatch):
 
 
 def test_plain_http_to_a_remote_host_warns():
-    assert OpenAIClient("k", "http://127.0.0.1:1/v1").warnings() == []
-    assert OpenAIClient("k", "http://localhost:1/v1").warnings() == []
-    (warning,) = OpenAIClient("k", "http://gateway.internal/v1").warnings()
+    assert OpenAIClient(Settings("k", "http://127.0.0.1:1/v1")).warnings() == []
+    assert OpenAIClient(Settings("k", "http://localhost:1/v1")).warnings() == []
+    (warning,) = OpenAIClient(Settings("k", "http://gateway.internal/v1")).warnings()
     assert "unencrypted" in warning
 
 

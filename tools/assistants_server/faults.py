@@ -30,6 +30,9 @@ class Fault:
     delay: float = 0.0
     # Process the request (create the run...) before the fault applies.
     after: bool = False
+    # For a streamed answer: "break" stops it halfway without [DONE], "error"
+    # sends an error event after the first event.
+    stream: Optional[str] = None
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:

@@ -3,12 +3,14 @@ them, and answers in the contract's shapes."""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from urllib.parse import unquote
 from typing import Any, Callable
 
 from . import spec
-from .store import Conflict, NotFound, Store, public
+from .store import ACTIVE, Conflict, NotFound, Store, public
 
 MAX_METADATA_PAIRS, MAX_KEY, MAX_VALUE = 16, 64, 512
 ASSISTANT_FIELDS = (
@@ -92,6 +94,22 @@ def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any
 
 
 Handler = Callable[..., Any]
+
+
+class Stream:
+    """An answer of server-sent events: (event, data) pairs, then [DONE]."""
+
+    def __init__(self, events: list[tuple[str, Any]]) -> None:
+        self.events = events
+
+    def encode(self, count: int | None = None, error: dict[str, Any] | None = None) -> bytes:
+        events = self.events if count is None else self.events[:count]
+        chunks = [f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events]
+        if error is not None:
+            chunks.append(f"event: error\ndata: {json.dumps(error)}\n\n")
+        elif count is None:
+            chunks.append("event: done\ndata: [DONE]\n\n")
+        return "".join(chunks).encode()
 
 
 class Routes:
@@ -180,15 +198,35 @@ class Routes:
         return listing(messages, query)
 
     # -- runs ------------------------------------------------------------
-    def create_run(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
-        return public(self.store.create_run(thread_id, check_body("CreateRunRequest", body)))
+    def create_run(self, thread_id: str, query: dict[str, str], body: Any) -> Any:
+        body = check_body("CreateRunRequest", body)
+        run = self.store.create_run(thread_id, {k: v for k, v in body.items() if k != "stream"})
+        return self.stream(run, created=True) if body.get("stream") else public(run)
 
-    def create_thread_and_run(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def create_thread_and_run(self, query: dict[str, str], body: Any) -> Any:
         body = check_body("CreateThreadAndRunRequest", body)
         self.store.assistant(body["assistant_id"])
         thread = self.store.create_thread(body.get("thread") or {})
+        if body.get("tool_resources"):
+            thread["tool_resources"] = body["tool_resources"]
         run_body = {k: v for k, v in body.items() if k not in ("thread", "tool_resources", "stream")}
-        return public(self.store.create_run(thread["id"], run_body))
+        run = self.store.create_run(thread["id"], run_body)
+        return self.stream(run, created=True) if body.get("stream") else public(run)
+
+    def stream(self, run: dict[str, Any], created: bool = False) -> Stream:
+        """Run to the end (or to requires_action) at once, as events."""
+        events: list[tuple[str, Any]] = []
+        if created:
+            events.append(("thread.run.created", copy.deepcopy(public(run))))
+        events.append((f"thread.run.{run['status']}", copy.deepcopy(public(run))))
+        messages = self.store.messages[run["thread_id"]]
+        while run["status"] in ACTIVE and run["status"] != "requires_action":
+            known = len(messages)
+            self.store.advance(run)
+            for message in messages[known:]:
+                events.extend(message_events(message))
+            events.append((f"thread.run.{run['status']}", copy.deepcopy(public(run))))
+        return Stream(events)
 
     def list_runs(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         self.store.thread(thread_id)
@@ -205,10 +243,25 @@ class Routes:
     def cancel_run(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return public(self.store.cancel(thread_id, run_id))
 
-    def submit_tool_outputs(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def submit_tool_outputs(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> Any:
         body = check_body("SubmitToolOutputsRunRequest", body)
-        return public(self.store.submit_tool_outputs(thread_id, run_id, body["tool_outputs"]))
+        run = self.store.submit_tool_outputs(thread_id, run_id, body["tool_outputs"])
+        return self.stream(run) if body.get("stream") else public(run)
 
     def list_steps(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         self.store.run(thread_id, run_id)
         return listing(self.store.steps[run_id], query)
+
+
+def message_events(message: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A finished message as the stream shows it: created, deltas, completed."""
+    text = " ".join(p["text"]["value"] for p in message["content"] if p.get("type") == "text")
+    opening = dict(message, status="in_progress", content=[], completed_at=None)
+    events: list[tuple[str, Any]] = [("thread.message.created", opening), ("thread.message.in_progress", opening)]
+    words = text.split(" ")
+    for start in range(0, len(words), 3):
+        chunk = " ".join(words[start:start + 3]) + (" " if start + 3 < len(words) else "")
+        delta = {"content": [{"index": 0, "type": "text", "text": {"value": chunk, "annotations": []}}]}
+        events.append(("thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": delta}))
+    events.append(("thread.message.completed", copy.deepcopy(message)))
+    return events

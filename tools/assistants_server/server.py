@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .faults import Fault, FaultPlan
-from .routes import ApiError, Routes
+from .routes import ApiError, Routes, Stream
 from .store import Store
 
 REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
@@ -60,12 +61,15 @@ class Handler(BaseHTTPRequestHandler):
         app.record(record)
         path = parts.path[3:] if parts.path.startswith("/v1") else parts.path
         fault = app.faults.take(self.command, path)
-        if fault is not None and not fault.after:
+        if fault is not None and not fault.after and fault.stream is None:
             self.apply_fault(fault, record, None)
             return
         answer = self.answer(record, path, raw)
-        if fault is not None:
+        if fault is not None and fault.stream is None:
             self.apply_fault(fault, record, answer)
+            return
+        if isinstance(answer[1], Stream):
+            self.send_stream(answer[1], record, fault)
             return
         self.send_json(*answer, record=record)
 
@@ -120,6 +124,23 @@ class Handler(BaseHTTPRequestHandler):
         }
         self.send_raw(fault.status, bodies[fault.body], "text/html", record, headers)
 
+    def send_stream(self, stream: Stream, record: dict[str, Any], fault: Fault | None) -> None:
+        record["response"] = {"status": 200, "events": stream.events, "schema": None}
+        kind = fault.stream if fault is not None else None
+        if kind == "break":
+            data = stream.encode(count=max(1, len(stream.events) // 2))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(data) + 1000))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+            self.reset_connection()
+            return
+        error = {"error": {"message": "Scripted stream fault.", "type": "server_error", "param": None, "code": None}}
+        data = stream.encode(count=1, error=error) if kind == "error" else stream.encode()
+        self.send_raw(200, data, "text/event-stream", record)
+
     def reset_connection(self) -> None:
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
@@ -138,6 +159,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", record["response"]["request_id"])
+        if self.server.app.poll_after_ms is not None:
+            self.send_header("openai-poll-after-ms", str(self.server.app.poll_after_ms))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -148,6 +171,11 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     app: "AssistantsServer"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (timeouts, resets under test) are expected here.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class AssistantsServer:
@@ -161,6 +189,8 @@ class AssistantsServer:
                  verbose: bool = False) -> None:
         self.api_key = api_key
         self.verbose = verbose
+        # When set, every answer carries openai-poll-after-ms with this value.
+        self.poll_after_ms: int | None = None
         self.store = Store()
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
         self.faults = FaultPlan()

@@ -1,0 +1,129 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options of a new run (CreateRunRequest / CreateThreadAndRunRequest).
+    # Each is sent only when the task sets it; the run otherwise uses the assistant's settings.
+    DOCUMENTATION = r"""
+options:
+  model:
+    description: Model for this run instead of the assistant's.
+    type: str
+  instructions:
+    description: Instructions for this run instead of the assistant's.
+    type: str
+  additional_instructions:
+    description: Text appended to the instructions for this run. Only with an existing O(thread).
+    type: str
+  additional_messages:
+    description:
+      - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
+        C(content) (a string or a list of content parts), and optionally C(attachments) and C(metadata).
+      - Only with an existing O(thread).
+    type: list
+    elements: dict
+  tools:
+    description:
+      - Tools for this run instead of the assistant's, sent as given, for instance V({type: code_interpreter}) or a
+        C(function) tool. At most 20 after O(functions) and the switches are added.
+    type: list
+    elements: dict
+  functions:
+    description:
+      - Function tools in short form, each a dict with C(name) and optionally C(description), C(parameters)
+        (a JSON schema) and C(strict). They are added to O(tools).
+    type: list
+    elements: dict
+  use_code_interpreter:
+    description:
+      - V(true) adds the C(code_interpreter) tool, V(false) removes it for this run.
+      - Without O(tools) and O(functions), the switch applies to the assistant's own tools, which are read first.
+    type: bool
+  use_retrieval:
+    description:
+      - V(true) adds the C(file_search) tool (called retrieval before the v2 API), V(false) removes it for this run.
+      - Without O(tools) and O(functions), the switch applies to the assistant's own tools, which are read first.
+    type: bool
+    aliases: [use_file_search]
+  metadata:
+    description: Up to 16 pairs attached to the run; keys up to 64 characters, values strings up to 512.
+    type: dict
+  temperature:
+    description: Sampling temperature, from 0 to 2.
+    type: float
+  top_p:
+    description: Nucleus sampling mass, from 0 to 1.
+    type: float
+  max_prompt_tokens:
+    description: Most prompt tokens the run may use, 256 or more.
+    type: int
+  max_completion_tokens:
+    description: Most completion tokens the run may use, 256 or more.
+    type: int
+  truncation_strategy:
+    description: How the thread is cut to fit; V(last_messages) keeps the newest O(last_messages) messages.
+    type: str
+    choices: [auto, last_messages]
+  last_messages:
+    description: How many of the newest messages to keep, 1 or more, with O(truncation_strategy=last_messages).
+    type: int
+  tool_choice:
+    description:
+      - Which tool the model calls. V(none), V(auto) or V(required); V(code_interpreter) or V(file_search) to force
+        that tool; any other value forces the function of that name.
+    type: str
+  parallel_tool_calls:
+    description: Whether the model may call several functions at once.
+    type: bool
+  response_format:
+    description: Format of the answer. V(json_schema) needs O(json_schema).
+    type: str
+    choices: [auto, text, json_object, json_schema]
+  json_schema:
+    description: With O(response_format=json_schema), a dict with C(name), C(schema), and optionally C(description) and C(strict).
+    type: dict
+  reasoning_effort:
+    description: Reasoning effort for reasoning models. Only with an existing O(thread).
+    type: str
+    choices: [none, minimal, low, medium, high, xhigh, max]
+  include:
+    description: Extra fields in the answer, sent as the C(include[]) query parameter. Only with an existing O(thread).
+    type: list
+    elements: str
+    choices: ['step_details.tool_calls[*].file_search.results[*].content']
+  message:
+    description:
+      - Text of a user message. With O(thread) omitted, the run starts on a new thread that holds this message
+        (C(POST /threads/runs)); with O(thread), the message is added to it before the run starts.
+    type: str
+  role:
+    description: Role of O(message).
+    type: str
+    choices: [user, assistant]
+    default: user
+  images:
+    description: Images for O(message), each a file ID or an C(http://), C(https://) or C(data:) URL.
+    type: list
+    elements: str
+  image_detail:
+    description: Detail level of O(images).
+    type: str
+    choices: [auto, low, high]
+  attachments:
+    description: Files attached to O(message), each a dict with C(file_id) and C(tools) (for instance V([{type: file_search}])).
+    type: list
+    elements: dict
+  tool_resources:
+    description:
+      - Resources for the new thread's tools, for instance V({code_interpreter: {file_ids: [...]}, file_search: {vector_store_ids: [...]}}).
+      - Only when the run starts a new thread (O(thread) omitted).
+    type: dict
+  body:
+    description:
+      - Extra fields merged into the request body last (like the cmdlets' C(AdditionalBody)), for servers with
+        extensions. They are sent as given.
+    type: dict
+"""

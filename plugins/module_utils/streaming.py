@@ -1,0 +1,72 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A run's server-sent events -> the final run and the assistant's text: plain Python."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Iterator
+
+from .errors import OpenAIError, one_line
+
+
+class StreamFailed(OpenAIError):
+    """An `error` event, bad data, or a stream that ended before [DONE];
+    `run` is the last run the stream showed (None before the first)."""
+
+    def __init__(self, message: str, run: dict[str, Any] | None) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs from the lines of a text/event-stream."""
+    event, data = "message", []
+    for line in lines:
+        if not line:
+            if data:
+                yield event, "\n".join(data)
+            event, data = "message", []
+        elif line.startswith(":"):
+            continue
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "event":
+                event = value
+            elif name == "data":
+                data.append(value)
+    if data:
+        yield event, "\n".join(data)
+
+
+def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
+    """Follow a run's events to data: [DONE]; return the final run and the text
+    of the assistant's messages."""
+    run: dict[str, Any] | None = None
+    texts: dict[str, str] = {}
+    for event, data in server_sent_events(lines):
+        if data == "[DONE]":
+            if run is None:
+                raise StreamFailed("the event stream ended without a run", None)
+            return run, "\n".join(text for text in texts.values() if text)
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            raise StreamFailed(f"the event stream sent {event} data that is not JSON: {one_line(data, 80)}", run) from None
+        if event == "error":
+            error = payload.get("error", payload) if isinstance(payload, dict) else {}
+            message = error.get("message") if isinstance(error, dict) else None
+            raise StreamFailed(f"the event stream reported an error: {one_line(str(message or data))}", run)
+        if not isinstance(payload, dict):
+            continue
+        if event.startswith("thread.run.") and payload.get("object") == "thread.run":
+            run = payload
+        elif event == "thread.message.delta":
+            for part in (payload.get("delta") or {}).get("content") or []:
+                if isinstance(part, dict) and part.get("type") == "text":
+                    texts[payload.get("id", "")] = texts.get(payload.get("id", ""), "") + part["text"].get("value", "")
+        elif event == "thread.message.completed" and payload.get("role") == "assistant":
+            parts = [p["text"]["value"] for p in payload.get("content") or [] if isinstance(p, dict) and p.get("type") == "text"]
+            texts[payload.get("id", "")] = "".join(parts)
+    raise StreamFailed("the event stream ended before data: [DONE]", run)
