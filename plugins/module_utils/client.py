@@ -152,7 +152,8 @@ class OpenAIClient:
         if settings.api_version:
             self.query["api-version"] = settings.api_version
         self.session = requests.Session()
-        self.session.verify = (settings.ca_path or True) if settings.validate_certs else False
+        # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
+        self.verify: bool | str = (settings.ca_path or True) if settings.validate_certs else False
         self._retry_any = ReportingRetry.for_count(settings.max_retry_count, self._on_retry)
         # For creations the server cannot recognise when sent twice: a 429 means
         # nothing was done, a 5xx may hide a success.
@@ -245,6 +246,7 @@ class OpenAIClient:
                 timeout=self.timeout,
                 allow_redirects=False,
                 stream=stream,
+                verify=self.verify,
             )
         except requests.exceptions.RequestException as exc:
             maybe_sent = isinstance(exc, requests.exceptions.ReadTimeout) or (

@@ -59,7 +59,9 @@ class Ansible:
         self.count = 0
 
     def env(self, connection: bool, extra: dict[str, str] | None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ANSIBLE_"))}
+        proxies = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("OPENAI_", "ANSIBLE_")) and k.lower() not in proxies}
         env.update(
             ANSIBLE_COLLECTIONS_PATH=self.collections,
             ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,

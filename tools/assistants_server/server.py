@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -186,7 +187,7 @@ class AssistantsServer:
     """
 
     def __init__(self, api_key: str = "sk-local-test", port: int = 0, advance_on_poll: bool = True,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, tls: tuple[str, str] | None = None) -> None:
         self.api_key = api_key
         self.verbose = verbose
         # When set, every answer carries openai-poll-after-ms with this value.
@@ -198,6 +199,12 @@ class AssistantsServer:
         self._lock = threading.Lock()
         self._httpd = _HTTPServer(("127.0.0.1", port), Handler)
         self._httpd.app = self
+        self.scheme = "http"
+        if tls is not None:  # (certificate file, key file)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
@@ -206,7 +213,7 @@ class AssistantsServer:
 
     @property
     def api_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.scheme}://127.0.0.1:{self.port}/v1"
 
     def record(self, record: dict[str, Any]) -> None:
         with self._lock:
