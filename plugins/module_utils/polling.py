@@ -7,8 +7,9 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Mapping
 
-from .client import OpenAIClient, path_segment
+from .client import OpenAIClient
 from .errors import InvalidInput, OpenAIError
+from .resources import run_url
 
 RUN_STATUSES = ["queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed",
                 "incomplete", "expired"]
@@ -69,7 +70,7 @@ def wait_for_run(
     wait_on = params.get("status_for_wait") or DEFAULT_WAIT_ON
     exit_on = params.get("status_for_exit") or []
     deadline = clock() + params["wait_timeout"]
-    url = client.url("threads", path_segment(run["thread_id"], "thread"), "runs", path_segment(run["id"], "run"))
+    url = run_url(client, run["thread_id"], run["id"])
     interval = 0.0  # the first read comes at once: its answer may set the pace
     while run.get("status") in wait_on and run.get("status") not in exit_on:
         remaining = deadline - clock()

@@ -9,8 +9,9 @@ import re
 import time
 from typing import Any, Callable, Optional
 
-from .client import OpenAIClient, path_segment
+from .client import OpenAIClient
 from .errors import APIError, OpenAIError, TransportError
+from .resources import assistant_url, thread_url
 from .run_body import needs_assistant_tools, tool_flags
 from .streaming import read_run_stream
 from .validation import merge_tools
@@ -25,9 +26,7 @@ Warn = Optional[Callable[[str], None]]
 
 def create_url(client: OpenAIClient, thread_id: str | None) -> str:
     """POST /threads/{id}/runs, or POST /threads/runs for a new thread."""
-    if thread_id is None:
-        return client.url("threads", "runs")
-    return client.url("threads", path_segment(thread_id, "thread"), "runs")
+    return client.url("threads", "runs") if thread_id is None else thread_url(client, thread_id, "runs")
 
 
 def create_query(params: dict[str, Any]) -> dict[str, Any] | None:
@@ -54,7 +53,7 @@ def start_run(
     after 429s and refused connections.
     """
     if needs_assistant_tools(params):
-        assistant = client.request("GET", client.url("assistants", path_segment(body["assistant_id"], "assistant")))
+        assistant = client.request("GET", assistant_url(client, body["assistant_id"]))
         body = dict(body, tools=merge_tools(assistant.get("tools") or [], tool_flags(params), "the assistant's tools"))
     url, query = create_url(client, thread_id), create_query(params)
     retry_server_errors = thread_id is not None

@@ -128,6 +128,7 @@ class Routes:
             ("POST", re.compile(r"/threads"), self.create_thread, "ThreadObject"),
             ("POST", re.compile(r"/threads/runs"), self.create_thread_and_run, "RunObject"),
             ("GET", re.compile(rf"/threads/{seg}"), self.get_thread, "ThreadObject"),
+            ("POST", re.compile(rf"/threads/{seg}"), self.modify_thread, "ThreadObject"),
             ("DELETE", re.compile(rf"/threads/{seg}"), self.delete_thread, "DeleteThreadResponse"),
             ("POST", re.compile(rf"/threads/{seg}/messages"), self.create_message, "MessageObject"),
             ("GET", re.compile(rf"/threads/{seg}/messages"), self.list_messages, "ListMessagesResponse"),
@@ -183,6 +184,12 @@ class Routes:
 
     def get_thread(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return self.store.thread(thread_id)
+
+    def modify_thread(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        body = check_body("ModifyThreadRequest", body)
+        thread = self.store.thread(thread_id)
+        thread.update({key: value for key, value in body.items() if value is not None})
+        return thread
 
     def delete_thread(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return self.store.delete_thread(thread_id)

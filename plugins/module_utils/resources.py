@@ -1,0 +1,61 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""URLs and reads shared by the thread toolkit's modules: plain Python."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .client import OpenAIClient, path_segment
+from .errors import InvalidInput
+from .ids import resolve_id
+
+MAX_PAGES = 100
+
+
+def thread_url(client: OpenAIClient, thread_id: str, *rest: str) -> str:
+    return client.url("threads", path_segment(thread_id, "thread"), *rest)
+
+
+def run_url(client: OpenAIClient, thread_id: str, run_id: str, *rest: str) -> str:
+    return thread_url(client, thread_id, "runs", path_segment(run_id, "run"), *rest)
+
+
+def assistant_url(client: OpenAIClient, assistant_id: str | None = None) -> str:
+    if assistant_id is None:
+        return client.url("assistants")
+    return client.url("assistants", path_segment(assistant_id, "assistant"))
+
+
+def thread_and_run(params: dict[str, Any]) -> tuple[str, str]:
+    """The thread and run IDs a task names: `run` as an ID or a run object, and
+    `thread` as an ID or object, or taken from the run object."""
+    run_id = resolve_id(params["run"], "run", "run")
+    thread = params.get("thread")
+    if thread is None:
+        if isinstance(params["run"], dict) and (params["run"].get("run") or params["run"]).get("thread_id"):
+            thread = params["run"]
+        else:
+            raise InvalidInput("thread is required when run is an ID; or pass the run object an earlier task registered")
+    return resolve_id(thread, "thread", "thread"), run_id
+
+
+def pages(client: OpenAIClient, url: str, query: dict[str, Any], all_pages: bool) -> Iterator[dict[str, Any]]:
+    """The items of a cursor-paged list, following `after` when all_pages."""
+    query = dict(query)
+    for _ in range(MAX_PAGES):
+        page = client.request("GET", url, query=query)
+        data = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(data, list):
+            raise InvalidInput(f"the server's list at {url} has no data array")
+        yield from data
+        if not (all_pages and page.get("has_more") and data):
+            return
+        query["after"] = page.get("last_id") or data[-1].get("id")
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The text parts of a message, joined."""
+    parts = message.get("content") or []
+    return "".join(p["text"].get("value", "") for p in parts if isinstance(p, dict) and p.get("type") == "text"
+                   and isinstance(p.get("text"), dict))

@@ -1,0 +1,135 @@
+#!/usr/bin/python
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: openai_thread
+short_description: Create or delete an Assistants API thread
+version_added: 1.0.0
+description:
+  - With C(state=present) and no O(thread), creates a thread, optionally with first O(messages), as the PSOpenAI
+    cmdlet C(New-Thread) does. Every such task creates a new thread.
+  - With C(state=present) and O(thread), makes sure that thread has the O(metadata) and O(tool_resources) given,
+    changing it only when they differ.
+  - With C(state=absent), deletes O(thread); a thread that is already gone is not an error.
+author:
+  - seed.openai contributors
+extends_documentation_fragment:
+  - seed.openai.connection
+attributes:
+  check_mode:
+    support: full
+    details: Sends no change; an existing thread is read to tell what would change.
+  diff_mode:
+    support: none
+options:
+  state:
+    description: Whether the thread should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  thread:
+    description: An existing thread, as an ID or an object registered earlier (a thread, run or message object).
+    type: raw
+    aliases: [thread_id]
+  messages:
+    description:
+      - First messages of a new thread, each a dict with C(role) (V(user) or V(assistant)) and C(content),
+        and optionally C(attachments) and C(metadata).
+    type: list
+    elements: dict
+  tool_resources:
+    description: Resources for the thread's tools, for instance V({code_interpreter: {file_ids: [file-1]}}).
+    type: dict
+  metadata:
+    description: Up to 16 pairs; keys up to 64 characters, values strings up to 512.
+    type: dict
+"""
+
+EXAMPLES = r"""
+- name: Open a thread with a question
+  seed.openai.openai_thread:
+    messages:
+      - role: user
+        content: Why did last night's backup fail?
+    metadata:
+      ticket: "4711"
+  register: conversation
+
+- name: Delete it when done
+  seed.openai.openai_thread:
+    thread: "{{ conversation.thread }}"
+    state: absent
+"""
+
+RETURN = r"""
+thread:
+  description: The thread as the server returned it (with C(state=absent), the deletion answer).
+  returned: success, not in check mode for a new thread
+  type: dict
+  sample: {id: thread_abc123, object: thread, created_at: 1795692567, metadata: {}, tool_resources: {}}
+"""
+
+from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils.resources import thread_url
+from ansible_collections.seed.openai.plugins.module_utils.run_body import check_message
+from ansible_collections.seed.openai.plugins.module_utils.validation import check_metadata
+
+
+def run_module() -> None:
+    module = OpenAIModule(
+        argument_spec=dict(
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            thread=dict(type="raw", aliases=["thread_id"]),
+            messages=dict(type="list", elements="dict"),
+            tool_resources=dict(type="dict"),
+            metadata=dict(type="dict"),
+        ),
+        required_if=[("state", "absent", ["thread"])],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        thread_id = None if params["thread"] is None else resolve_id(params["thread"], "thread", "thread")
+        wanted = {key: params[key] for key in ("tool_resources", "metadata") if params[key] is not None}
+        if "metadata" in wanted:
+            check_metadata(wanted["metadata"])
+        messages = [check_message(m, f"messages[{i}]") for i, m in enumerate(params["messages"] or [])]
+        if thread_id is not None and messages:
+            raise InvalidInput("messages are for a new thread; add messages to an existing one with openai_thread_message")
+        client = module.client()
+        if params["state"] == "absent":
+            if module.check_mode:
+                module.exit_json(changed=True)
+            try:
+                deleted = client.request("DELETE", thread_url(client, thread_id))
+            except APIError as error:
+                if error.status != 404:
+                    raise
+                module.exit_json(changed=False)
+            module.exit_json(changed=True, thread=deleted)
+        if thread_id is None:
+            body = dict(wanted, messages=messages) if messages else wanted
+            if module.check_mode:
+                module.exit_json(changed=True, request=client.describe("POST", client.url("threads"), body))
+            module.exit_json(changed=True, thread=client.request("POST", client.url("threads"), body))
+        current = client.request("GET", thread_url(client, thread_id))
+        changes = {key: value for key, value in wanted.items() if current.get(key) != value}
+        if not changes or module.check_mode:
+            module.exit_json(changed=bool(changes), thread=dict(current, **changes))
+        updated = client.request("POST", thread_url(client, thread_id), changes)
+    except OpenAIError as error:
+        module.fail_from(error)
+    module.exit_json(changed=True, thread=updated)
+
+
+def main() -> None:
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

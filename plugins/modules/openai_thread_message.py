@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: openai_thread_message
+short_description: Add a message to an Assistants API thread
+version_added: 1.0.0
+description:
+  - Adds a message to O(thread), as the PSOpenAI cmdlet C(Add-ThreadMessage) does. Every such task adds a message.
+  - The API refuses messages while a run of the thread is active. With O(wait_for_active_run), the module waits for
+    that run to end and then adds the message, instead of failing.
+author:
+  - seed.openai contributors
+extends_documentation_fragment:
+  - seed.openai.connection
+attributes:
+  check_mode:
+    support: full
+    details: Sends nothing and returns the request that would be sent.
+  diff_mode:
+    support: none
+options:
+  thread:
+    description: The thread, as an ID or an object registered earlier (a thread, run or message object).
+    type: raw
+    required: true
+    aliases: [thread_id]
+  role:
+    description: Who speaks.
+    type: str
+    choices: [user, assistant]
+    default: user
+  content:
+    description: The message, as text or as a list of content parts (C(text), C(image_file), C(image_url)).
+    type: raw
+    required: true
+  attachments:
+    description: Files attached to the message, each a dict with C(file_id) and C(tools).
+    type: list
+    elements: dict
+  metadata:
+    description: Up to 16 pairs; keys up to 64 characters, values strings up to 512.
+    type: dict
+  wait_for_active_run:
+    description: When a run of the thread is active, wait for it to end, then add the message.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait for an active run with O(wait_for_active_run).
+    type: float
+    default: 600
+  poll_interval:
+    description: Seconds between two reads of the active run. A server's C(openai-poll-after-ms) header overrides it.
+    type: float
+    default: 1
+"""
+
+EXAMPLES = r"""
+- name: Ask a follow-up question once the current run is done
+  seed.openai.openai_thread_message:
+    thread: "{{ conversation.thread }}"
+    content: And what should we change?
+    wait_for_active_run: true
+"""
+
+RETURN = r"""
+message:
+  description: The message as the server returned it.
+  returned: success, not in check mode
+  type: dict
+  sample: {id: msg_abc123, object: thread.message, role: user, content: [{type: text, text: {value: Hello, annotations: []}}]}
+request:
+  description: The request that would have been sent.
+  returned: check mode
+  type: dict
+"""
+
+import re
+
+from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils.polling import RunNotFinished, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_url
+from ansible_collections.seed.openai.plugins.module_utils.run_body import check_message
+
+ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
+# A new run may start between our wait and our message; give up after this many.
+MAX_WAITS = 5
+
+
+def add_message(client, thread_id, body, params):
+    for _ in range(MAX_WAITS):
+        try:
+            return client.request("POST", thread_url(client, thread_id, "messages"), body)
+        except APIError as error:
+            active = ACTIVE_RUN.search(error.error.get("message") or "")
+            if error.status != 400 or active is None or not params["wait_for_active_run"]:
+                raise
+        run = client.request("GET", run_url(client, thread_id, active.group(1)))
+        run = wait_for_run(client, run, params)
+        if run.get("status") == "requires_action":
+            raise RunNotFinished(
+                f"Run {run['id']} waits for tool outputs; answer them with openai_thread_run_tool_outputs "
+                "or cancel the run, then add the message",
+                run,
+            )
+    raise RunNotFinished(f"Runs of {thread_id} kept starting; the message was not added", run)
+
+
+def run_module() -> None:
+    module = OpenAIModule(
+        argument_spec=dict(
+            thread=dict(type="raw", required=True, aliases=["thread_id"]),
+            role=dict(type="str", default="user", choices=["user", "assistant"]),
+            content=dict(type="raw", required=True),
+            attachments=dict(type="list", elements="dict"),
+            metadata=dict(type="dict"),
+            wait_for_active_run=dict(type="bool", default=False),
+            wait_timeout=dict(type="float", default=600),
+            poll_interval=dict(type="float", default=1),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        thread_id = resolve_id(params["thread"], "thread", "thread")
+        body = {key: params[key] for key in ("role", "content", "attachments", "metadata") if params[key] is not None}
+        check_message(body, "message")
+        check_wait_options(params)
+        client = module.client()
+        if module.check_mode:
+            module.exit_json(changed=True, request=client.describe("POST", thread_url(client, thread_id, "messages"), body))
+        message = add_message(client, thread_id, body, params)
+    except OpenAIError as error:
+        module.fail_from(error)
+    module.exit_json(changed=True, message=message)
+
+
+def main() -> None:
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+#!/usr/bin/python
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: openai_thread_messages_info
+short_description: List the messages of an Assistants API thread
+version_added: 1.0.0
+description:
+  - Lists the messages of O(thread), newest first, optionally only those of one O(run), as the PSOpenAI cmdlet
+    C(Get-ThreadMessage) does, and returns the text of the newest assistant message as RV(latest_answer).
+  - Never changes anything.
+author:
+  - seed.openai contributors
+extends_documentation_fragment:
+  - seed.openai.connection
+attributes:
+  check_mode:
+    support: full
+    details: Reads as usual.
+  diff_mode:
+    support: none
+options:
+  thread:
+    description: The thread, as an ID or an object registered earlier (a thread, run or message object).
+    type: raw
+    required: true
+    aliases: [thread_id]
+  run:
+    description: Only the messages of this run, as an ID or a run object.
+    type: raw
+    aliases: [run_id]
+  limit:
+    description: How many messages to read per page, from 1 to 100.
+    type: int
+    default: 20
+  all:
+    description: Read every page, not only the newest O(limit) messages.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Read the answer of a run
+  seed.openai.openai_thread_messages_info:
+    thread: "{{ openai_thread_run }}"
+    run: "{{ openai_thread_run }}"
+  register: conversation
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ conversation.latest_answer }}"
+"""
+
+RETURN = r"""
+messages:
+  description: The messages, newest first.
+  returned: success
+  type: list
+  elements: dict
+latest_answer:
+  description: The text of the newest assistant message among RV(messages), or null when there is none.
+  returned: success
+  type: str
+  sample: The backup failed because the disk was full.
+"""
+
+from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils.resources import message_text, pages, thread_url
+
+
+def run_module() -> None:
+    module = OpenAIModule(
+        argument_spec=dict(
+            thread=dict(type="raw", required=True, aliases=["thread_id"]),
+            run=dict(type="raw", aliases=["run_id"]),
+            limit=dict(type="int", default=20),
+            all=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        thread_id = resolve_id(params["thread"], "thread", "thread")
+        if not 1 <= params["limit"] <= 100:
+            raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+        query = {"limit": params["limit"], "order": "desc"}
+        if params["run"] is not None:
+            query["run_id"] = resolve_id(params["run"], "run", "run")
+        client = module.client()
+        messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
+    except OpenAIError as error:
+        module.fail_from(error)
+    answers = [message_text(m) for m in messages if m.get("role") == "assistant"]
+    module.exit_json(changed=False, messages=messages, latest_answer=answers[0] if answers else None)
+
+
+def main() -> None:
+    run_module()
+
+
+if __name__ == "__main__":
+    main()

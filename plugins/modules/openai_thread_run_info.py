@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: openai_thread_run_info
+short_description: Read one run of a thread, or list its runs
+version_added: 1.0.0
+description:
+  - Reads O(run) of O(thread), optionally waiting for it to end, as the PSOpenAI cmdlets C(Get-ThreadRun) and
+    C(Wait-ThreadRun) do; without O(run), lists the thread's runs.
+  - Never changes anything.
+author:
+  - seed.openai contributors
+extends_documentation_fragment:
+  - seed.openai.connection
+  - seed.openai.wait
+attributes:
+  check_mode:
+    support: full
+    details: Reads as usual.
+  diff_mode:
+    support: none
+options:
+  thread:
+    description:
+      - The thread, as an ID or an object registered earlier.
+      - May be omitted when O(run) is a run object, which names its thread.
+    type: raw
+    aliases: [thread_id]
+  run:
+    description: The run to read, as an ID or a run object. Without it, the thread's runs are listed.
+    type: raw
+    aliases: [run_id]
+  steps:
+    description: Also return the run's steps.
+    type: bool
+    default: false
+  limit:
+    description: How many runs to list per page, from 1 to 100.
+    type: int
+    default: 20
+  order:
+    description: Order of the listed runs by creation time.
+    type: str
+    choices: [asc, desc]
+    default: desc
+  all:
+    description: List every page of runs, not only the first O(limit).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Wait for a run started earlier
+  seed.openai.openai_thread_run_info:
+    run: "{{ openai_thread_run }}"
+    wait: true
+    steps: true
+  register: finished
+
+- name: List a thread's runs
+  seed.openai.openai_thread_run_info:
+    thread: thread_abc123
+    all: true
+  register: history
+"""
+
+RETURN = r"""
+run:
+  description: The run (after the wait, with O(wait)); also on failure of a waited run.
+  returned: when O(run) is given
+  type: dict
+runs:
+  description: The thread's runs.
+  returned: when O(run) is omitted
+  type: list
+  elements: dict
+steps:
+  description: The run's steps.
+  returned: when O(steps) is true
+  type: list
+  elements: dict
+tool_calls:
+  description: The function calls the run waits for.
+  returned: when the run's status is C(requires_action)
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils.resources import pages, run_url, thread_and_run, thread_url
+
+
+def run_module() -> None:
+    module = OpenAIModule(
+        argument_spec=dict(
+            thread=dict(type="raw", aliases=["thread_id"]),
+            run=dict(type="raw", aliases=["run_id"]),
+            steps=dict(type="bool", default=False),
+            limit=dict(type="int", default=20),
+            order=dict(type="str", default="desc", choices=["asc", "desc"]),
+            all=dict(type="bool", default=False),
+            **WAIT_ARGSPEC,
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        check_wait_options(params)
+        if not 1 <= params["limit"] <= 100:
+            raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+        if params["run"] is None:
+            if params["thread"] is None:
+                raise InvalidInput("give thread (to list its runs) or run (to read one)")
+            if params["wait"] or params["steps"]:
+                raise InvalidInput("wait and steps need one run: give run")
+            thread_id = resolve_id(params["thread"], "thread", "thread")
+            client = module.client()
+            query = {"limit": params["limit"], "order": params["order"]}
+            module.exit_json(changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"])))
+        thread_id, run_id = thread_and_run(params)
+        client = module.client()
+        run = client.request("GET", run_url(client, thread_id, run_id))
+        if params["wait"]:
+            run = wait_for_run(client, run, params)
+        extra = {}
+        if params["steps"]:
+            extra["steps"] = list(pages(client, run_url(client, thread_id, run_id, "steps"), {"limit": 100}, True))
+    except OpenAIError as error:
+        module.fail_from(error)
+    module.exit_with_run(run, False, ended=params["wait"], **extra)
+
+
+def main() -> None:
+    run_module()
+
+
+if __name__ == "__main__":
+    main()
