@@ -40,9 +40,15 @@ options:
     description:
       - One answer per call the run waits for, each a dict with C(tool_call_id) and C(output) (a string; other
         values are sent as JSON text).
+      - Give this or O(outputs_by_function).
     type: list
     elements: dict
-    required: true
+  outputs_by_function:
+    description:
+      - Answers by function name, for instance V({get_weather: "21 C, sunny"}). The module reads the calls the run
+        waits for and answers each with the output of its function; a call whose function has no answer fails the
+        task and names that function, sending nothing.
+    type: dict
   stream:
     description: Follow the run's events to its end and return the assistant's text in RV(text).
     type: bool
@@ -50,6 +56,13 @@ options:
 """
 
 EXAMPLES = r"""
+- name: Answer every call of the run by function name
+  seed.openai.openai_thread_run_tool_outputs:
+    run: "{{ asked.run }}"
+    outputs_by_function:
+      get_ticket: "Ticket 4711: disk full on backup01"
+    wait: true
+
 - name: Answer the run's function call and wait for the answer
   seed.openai.openai_thread_run_tool_outputs:
     run: "{{ asked.run }}"
@@ -79,7 +92,12 @@ import json
 
 from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils.polling import (
+    WAIT_ARGSPEC,
+    check_wait_options,
+    tool_calls,
+    wait_for_run,
+)
 from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_and_run
 from ansible_collections.seed.openai.plugins.module_utils.streaming import read_run_stream
 
@@ -99,15 +117,28 @@ def tool_outputs_body(outputs):
     return {"tool_outputs": body}
 
 
+def outputs_for_calls(calls, by_function):
+    """tool_outputs answering each call with the output of its function."""
+    missing = sorted({c["function"]["name"] for c in calls if c["function"]["name"] not in by_function})
+    if missing:
+        raise InvalidInput(f"the run asks for {', '.join(missing)}, which outputs_by_function does not answer")
+    if not calls:
+        raise InvalidInput("the run waits for no tool calls; is it in requires_action?")
+    return [{"tool_call_id": c["id"], "output": by_function[c["function"]["name"]]} for c in calls]
+
+
 def run_module() -> None:
     module = OpenAIModule(
         argument_spec=dict(
             thread=dict(type="raw", aliases=["thread_id"]),
             run=dict(type="raw", required=True, aliases=["run_id"]),
-            tool_outputs=dict(type="list", elements="dict", required=True),
+            tool_outputs=dict(type="list", elements="dict"),
+            outputs_by_function=dict(type="dict"),
             stream=dict(type="bool", default=False),
             **WAIT_ARGSPEC,
         ),
+        required_one_of=[("tool_outputs", "outputs_by_function")],
+        mutually_exclusive=[("tool_outputs", "outputs_by_function")],
         supports_check_mode=True,
     )
     params = module.params
@@ -117,8 +148,12 @@ def run_module() -> None:
         if params["stream"] and params["wait"]:
             raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
         thread_id, run_id = thread_and_run(params)
-        body = tool_outputs_body(params["tool_outputs"])
         client = module.client()
+        outputs = params["tool_outputs"]
+        if outputs is None:
+            pending = client.request("GET", run_url(client, thread_id, run_id))
+            outputs = outputs_for_calls(tool_calls(pending), params["outputs_by_function"])
+        body = tool_outputs_body(outputs)
         url = run_url(client, thread_id, run_id, "submit_tool_outputs")
         if module.check_mode:
             module.exit_json(changed=True, request=client.describe("POST", url, body))
