@@ -260,11 +260,11 @@ def test_run_id_without_thread_is_refused(run_module, server, conn):
 
 
 def test_outputs_by_function_answers_each_call(run_module, server, conn, waiting_run):
+    (call,) = waiting_run["required_action"]["submit_tool_outputs"]["tool_calls"]
     result = run_module(openai_thread_run_tool_outputs.main, dict(
         conn, run=waiting_run["id"], thread=waiting_run["thread_id"], outputs_by_function={"f": "42"}, wait=True))
 
     assert result["run"]["status"] == "completed"
-    (call,) = waiting_run["required_action"]["submit_tool_outputs"]["tool_calls"]
     submitted = [r for r in server.requests if r["path"].endswith("/submit_tool_outputs")][0]
     assert submitted["body"]["tool_outputs"] == [{"tool_call_id": call["id"], "output": "42"}]
 
