@@ -19,8 +19,8 @@ for path in (NAMESPACE_ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "te
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from assistants_server import AssistantsServer  # noqa: E402
-from support import API_KEY, assert_answers_match_contract  # noqa: E402
+from assistants_server import AssistantsServer
+from support import API_KEY, assert_answers_match_contract
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
-from assistants_server import AssistantsServer  # noqa: E402
+from assistants_server import AssistantsServer
 
 DEMO_KEY = "sk-local-demo"
 

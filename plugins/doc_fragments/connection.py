@@ -21,7 +21,7 @@ options:
     aliases: [base_url]
   api_key:
     description:
-      - API key sent as C(Authorization: Bearer <key>).
+      - API key, sent as a bearer token (see O(auth_type)).
       - If not set, the environment variable E(OPENAI_API_KEY) is used.
       - The key is never shown in results, messages or logs.
     type: str
@@ -46,13 +46,14 @@ options:
     default: 0
   auth_type:
     description:
-      - How the key is sent. V(bearer) sends C(Authorization: Bearer <key>); V(api_key) sends an C(api-key) header,
-        as Azure-style gateways expect.
+      - How the key is sent. V(bearer) sends it in an C(Authorization) header as a bearer token; V(api_key) sends
+        an C(api-key) header, as Azure-style gateways expect.
     type: str
     choices: [bearer, api_key]
     default: bearer
   api_version:
-    description: Sent as the C(api-version) query parameter on every request, for servers that version their API that way.
+    description:
+      - Sent as the C(api-version) query parameter on every request, for servers that version their API that way.
     type: str
   headers:
     description:
@@ -64,7 +65,8 @@ options:
     type: dict
   validate_certs:
     description:
-      - Check the server's TLS certificate. Turning this off draws a warning, since anyone on the path could read the key.
+      - Check the server's TLS certificate.
+      - Turning this off draws a warning, since anyone on the path could read the key.
     type: bool
     default: true
   ca_path:

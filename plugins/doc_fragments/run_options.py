@@ -27,8 +27,8 @@ options:
     elements: dict
   tools:
     description:
-      - Tools for this run instead of the assistant's, sent as given, for instance V({type: code_interpreter}) or a
-        C(function) tool. At most 20 after O(functions) and the switches are added.
+      - Tools for this run instead of the assistant's, sent as given, for instance a dict with C(type=code_interpreter)
+        or a C(function) tool. At most 20 after O(functions) and the switches are added.
     type: list
     elements: dict
   functions:
@@ -83,7 +83,9 @@ options:
     type: str
     choices: [auto, text, json_object, json_schema]
   json_schema:
-    description: With O(response_format=json_schema), a dict with C(name), C(schema), and optionally C(description) and C(strict).
+    description:
+      - With O(response_format=json_schema), a dict with C(name), C(schema), and optionally C(description)
+        and C(strict).
     type: dict
   reasoning_effort:
     description: Reasoning effort for reasoning models. Only with an existing O(thread).
@@ -94,18 +96,19 @@ options:
     type: list
     elements: str
     choices: ['step_details.tool_calls[*].file_search.results[*].content']
-  message:
+  thread_message:
     description:
       - Text of a user message. With O(thread) omitted, the run starts on a new thread that holds this message
         (C(POST /threads/runs)); with O(thread), the message is added to it before the run starts.
+      - Named C(thread_message) because Ansible reserves the option name C(message) for itself.
     type: str
   role:
-    description: Role of O(message).
+    description: Role of O(thread_message).
     type: str
     choices: [user, assistant]
     default: user
   images:
-    description: Images for O(message), each a file ID or an C(http://), C(https://) or C(data:) URL.
+    description: Images for O(thread_message), each a file ID or an C(http://), C(https://) or C(data:) URL.
     type: list
     elements: str
   image_detail:
@@ -113,12 +116,15 @@ options:
     type: str
     choices: [auto, low, high]
   attachments:
-    description: Files attached to O(message), each a dict with C(file_id) and C(tools) (for instance V([{type: file_search}])).
+    description:
+      - Files attached to O(thread_message), each a dict with C(file_id) and C(tools) (a list of dicts with a C(type),
+        such as C(file_search)).
     type: list
     elements: dict
   tool_resources:
     description:
-      - Resources for the new thread's tools, for instance V({code_interpreter: {file_ids: [...]}, file_search: {vector_store_ids: [...]}}).
+      - Resources for the new thread's tools, a dict with C(code_interpreter.file_ids) and
+        C(file_search.vector_store_ids).
       - Only when the run starts a new thread (O(thread) omitted).
     type: dict
   body:

@@ -12,24 +12,24 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ProtocolError
-
+from .backoff import MAX_RETRY_AFTER, parse_retry_after
 from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body
-from .retry import MAX_RETRY_AFTER, ReportingRetry, parse_retry_after
 from .version import COLLECTION_VERSION
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 OPENAI_HOSTS = frozenset(["api.openai.com"])
 LOOPBACK_HOSTS = frozenset(["localhost", "127.0.0.1", "::1"])
-USER_AGENT = f"seed.openai/{COLLECTION_VERSION} (Ansible collection) python-requests/{requests.__version__}"
+USER_AGENT = f"seed.openai/{COLLECTION_VERSION} (Ansible collection)"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:?\s*")
+
+if TYPE_CHECKING:
+    import requests
 
 Reporter = Callable[[str], None]
 
@@ -101,7 +101,8 @@ class Settings:
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInput(
-                f"api_base {redact_url(base)!r} is not an http:// or https:// URL; use a full URL such as {DEFAULT_API_BASE}"
+                f"api_base {redact_url(base)!r} is not an http:// or https:// URL; "
+                f"use a full URL such as {DEFAULT_API_BASE}"
             )
         if parts.username is not None or parts.password is not None:
             raise InvalidInput(
@@ -128,6 +129,13 @@ class Settings:
 class OpenAIClient:
     def __init__(self, settings: Settings, report: Optional[Reporter] = None) -> None:
         settings.check()
+        # Deferred to here: bad input and check mode never pay for these imports.
+        import requests
+        from requests.adapters import HTTPAdapter
+
+        from .retry import ReportingRetry
+
+        self._requests = requests
         self.api_base = (settings.api_base or DEFAULT_API_BASE).rstrip("/")
         self.host = (urlsplit(self.api_base).hostname or "").lower()
         self.timeout = settings.timeout or None
@@ -138,7 +146,7 @@ class OpenAIClient:
             "OpenAI-Beta": "assistants=v2",
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "User-Agent": USER_AGENT,
+            "User-Agent": f"{USER_AGENT} python-requests/{requests.__version__}",
         }
         if settings.organization:
             self.headers["OpenAI-Organization"] = settings.organization
@@ -168,7 +176,9 @@ class OpenAIClient:
         if urlsplit(self.api_base).scheme == "http" and self.host not in LOOPBACK_HOSTS:
             found.append(f"api_base {redact_url(self.api_base)} is plain http: the API key travels unencrypted")
         if self.verify_off and urlsplit(self.api_base).scheme == "https":
-            found.append("validate_certs is off: the server's certificate is not checked, anyone on the path can read the key")
+            found.append(
+                "validate_certs is off: the server's certificate is not checked, anyone on the path can read the key"
+            )
         return found
 
     def describe(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -182,7 +192,7 @@ class OpenAIClient:
         return request
 
     def url(self, *segments: str) -> str:
-        return "/".join([self.api_base] + list(segments))
+        return "/".join([self.api_base, *segments])
 
     def _on_retry(self, number: int, status: int | None, error: Exception | None, wait: float) -> None:
         self.retries_done = number
@@ -190,8 +200,14 @@ class OpenAIClient:
             cause = f"HTTP {status}" if status else _root_cause(error) if error else "an error"
             self.report(f"retry {number} after {cause}: waiting {wait:.1f} s")
 
-    def request(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
-                retry_server_errors: bool = True) -> Any:
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        retry_server_errors: bool = True,
+    ) -> Any:
         """Send one call (with retries) and return the decoded JSON answer.
 
         retry_server_errors=False retries only 429 and refused connections:
@@ -199,7 +215,11 @@ class OpenAIClient:
         return self.exchange(method, url, body, query, retry_server_errors)[0]
 
     def exchange(
-        self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
         retry_server_errors: bool = True,
     ) -> tuple[Any, Mapping[str, str]]:
         """Like request(), and the answer's headers too."""
@@ -215,22 +235,32 @@ class OpenAIClient:
                 redact_url(url),
             ) from None
 
-    def stream_lines(self, method: str, url: str, body: Any = None, query: dict[str, Any] | None = None,
-                     retry_server_errors: bool = True) -> Iterator[str]:
+    def stream_lines(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        retry_server_errors: bool = True,
+    ) -> Iterator[str]:
         """Send one call and yield the answer's lines as they come (server-sent events)."""
         response = self._send(method, url, body, query, True, retry_server_errors)
         try:
             for line in response.iter_lines(decode_unicode=False):
                 yield line.decode("utf-8", errors="replace")
-        except requests.exceptions.RequestException as exc:
+        except self._requests.exceptions.RequestException as exc:
             raise TransportError(
                 f"the event stream from {redact_url(url)} broke: {_root_cause(exc)}", redact_url(url), True
             ) from None
         finally:
             response.close()
 
-    def _send(self, method: str, url: str, body: Any, query: dict[str, Any] | None, stream: bool,
-              retry_server_errors: bool) -> requests.Response:
+    def _send(
+        self, method: str, url: str, body: Any, query: dict[str, Any] | None, stream: bool, retry_server_errors: bool
+    ) -> requests.Response:
+        from urllib3.exceptions import ProtocolError
+
+        requests = self._requests
         self.retries_done = 0
         self._adapter.max_retries = self._retry_any if retry_server_errors else self._retry_429
         data = None if body is None else json.dumps(body)
@@ -259,18 +289,18 @@ class OpenAIClient:
 
     def _transport_message(self, method: str, url: str, exc: Exception) -> str:
         cause = _root_cause(exc)
-        if isinstance(exc, requests.exceptions.Timeout):
+        if isinstance(exc, self._requests.exceptions.Timeout):
             cause = f"timed out after {self.timeout:g} s ({cause})"
-        elif isinstance(exc, requests.exceptions.SSLError):
+        elif isinstance(exc, self._requests.exceptions.SSLError):
             cause = f"TLS error ({cause}); set ca_path to trust a private CA"
         retries = f" after {_retries(self.retries_done)}" if self.retries_done else ""
         return f"{method} {redact_url(url)} failed{retries}: {cause}"
 
     def _api_error(self, response: requests.Response, url: str) -> APIError:
         error = parse_error_body(response.content)
-        for field, value in error.items():
+        for key, value in error.items():
             if isinstance(value, str) and self._secret in value:
-                error[field] = value.replace(self._secret, "********")
+                error[key] = value.replace(self._secret, "********")
         notes = []
         if 300 <= response.status_code < 400:
             location = redact_url(response.headers.get("Location", "?"))
@@ -279,7 +309,10 @@ class OpenAIClient:
             notes.append(SUNSET_NOTE)
         wait = parse_retry_after(response.headers)
         if wait is not None and wait > MAX_RETRY_AFTER:
-            notes.append(f"The server asked to retry after {wait:.0f} s, more than the {MAX_RETRY_AFTER:.0f} s this collection waits")
+            notes.append(
+                f"The server asked to retry after {wait:.0f} s, "
+                f"more than the {MAX_RETRY_AFTER:.0f} s this collection waits"
+            )
         elif self.retries_done:
             notes.append(f"Gave up after {_retries(self.retries_done)}")
         return APIError(

@@ -88,7 +88,5 @@ def parse_error_body(raw: bytes, content_type: str | None = None) -> dict[str, A
     elif text.strip():
         error["message"] = one_line(text)
     if not error["message"]:
-        error["message"] = "the answer had no error details" + (
-            "" if text.strip() else " (empty body)"
-        )
+        error["message"] = "the answer had no error details" + ("" if text.strip() else " (empty body)")
     return error

@@ -29,21 +29,20 @@ def resolve_id(value: Any, option: str, kind: str) -> str:
         if found is None:
             keys = "'id'" + (f" or '{run_key}'" if run_key else "")
             raise InvalidInput(
-                f"{option} got a dict without {keys}; pass a {kind} ID or the {kind} "
-                f"object an earlier task registered"
+                f"{option} got a dict without {keys}; pass a {kind} ID or the {kind} object an earlier task registered"
             )
     if not isinstance(found, str):
         raise InvalidInput(f"{option} must be a {kind} ID string or a {kind} object, got {type(found).__name__}")
-    found = found.strip()
-    if not found:
+    text: str = found.strip()
+    if not text:
         raise InvalidInput(f"{option} is empty; give the ID of an existing {kind}")
-    if found in (".", "..") or len(found) > MAX_ID_LENGTH or any(ord(c) < 0x20 for c in found):
-        shown = found if len(found) <= 40 else found[:40] + "..."
+    if text in (".", "..") or len(text) > MAX_ID_LENGTH or any(ord(c) < 0x20 for c in text):
+        shown = text if len(text) <= 40 else text[:40] + "..."
         raise InvalidInput(f"{option} {shown!r} is not a valid {kind} ID")
-    return found
+    return text
 
 
-def _id_from_object(value: dict, kind: str, own_object: str, run_key: str | None) -> Any:
+def _id_from_object(value: dict[str, Any], kind: str, own_object: str, run_key: str | None) -> Any:
     # A whole registered module result: look inside it.
     if kind in value and isinstance(value[kind], dict):
         return _id_from_object(value[kind], kind, own_object, run_key)

@@ -5,22 +5,19 @@ AnsibleModule subclass that builds the client and reports its errors."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import traceback
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-try:
-    from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings
-    from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
-    from ansible_collections.seed.openai.plugins.module_utils.polling import check_outcome, tool_calls
-except ImportError as exc:  # requests or urllib3 missing on the managed node
-    IMPORT_ERROR: str | None = traceback.format_exc()
-    MISSING_LIB = getattr(exc, "name", None) or "requests"
-else:
-    IMPORT_ERROR = None
+from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings
+from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils.polling import check_outcome, tool_calls
+
+# Looked up, not imported: the client imports them only when a request is due.
+MISSING_LIBS = [name for name in ("requests", "urllib3") if importlib.util.find_spec(name) is None]
 
 
 def first_env(*names: str) -> str:
@@ -58,10 +55,10 @@ class OpenAIModule(AnsibleModule):
         spec = connection_argspec()
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
-        if IMPORT_ERROR is not None:
-            self.fail_json(msg=missing_required_lib(MISSING_LIB), exception=IMPORT_ERROR)
+        if MISSING_LIBS:
+            self.fail_json(msg=missing_required_lib(MISSING_LIBS[0]))
 
-    def client(self) -> "OpenAIClient":
+    def client(self) -> OpenAIClient:
         """A client for this task's connection options (raises InvalidInput)."""
         params = self.params
         settings = Settings(
@@ -82,7 +79,7 @@ class OpenAIModule(AnsibleModule):
             self.warn(warning)
         return client
 
-    def fail_from(self, error: "OpenAIError", **result: Any) -> NoReturn:
+    def fail_from(self, error: OpenAIError, **result: Any) -> NoReturn:
         """Fail the task with the error's one-line message and its details
         (the API's error, or the last run seen)."""
         if isinstance(error, APIError):
@@ -90,9 +87,11 @@ class OpenAIModule(AnsibleModule):
         if getattr(error, "run", None) is not None:
             result["run"] = error.run  # type: ignore[attr-defined]
         self.fail_json(msg=str(error), **result)
+        raise AssertionError("fail_json returns only under test doubles")
 
-    def exit_with_run(self, run: dict[str, Any], changed: bool, fact: str | None = None, ended: bool = False,
-                      **result: Any) -> NoReturn:
+    def exit_with_run(
+        self, run: dict[str, Any], changed: bool, fact: str | None = None, ended: bool = False, **result: Any
+    ) -> NoReturn:
         """Exit with `run` (and `tool_calls` when it needs tool outputs). A run
         that was followed to its end fails the task if it failed."""
         if ended:
@@ -105,3 +104,4 @@ class OpenAIModule(AnsibleModule):
         if fact:
             result["ansible_facts"] = {fact: run}
         self.exit_json(changed=changed, run=run, **result)
+        raise AssertionError("exit_json returns only under test doubles")

@@ -5,14 +5,24 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable
 
 from .client import OpenAIClient
 from .errors import InvalidInput, OpenAIError
 from .resources import run_url
 
-RUN_STATUSES = ["queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed",
-                "incomplete", "expired"]
+RUN_STATUSES = [
+    "queued",
+    "in_progress",
+    "requires_action",
+    "cancelling",
+    "cancelled",
+    "failed",
+    "completed",
+    "incomplete",
+    "expired",
+]
 DEFAULT_WAIT_ON = ["queued", "in_progress", "cancelling"]
 FAILED_STATUSES = ("failed", "expired", "incomplete")
 

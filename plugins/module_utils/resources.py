@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .client import OpenAIClient, path_segment
 from .errors import InvalidInput
@@ -36,14 +37,16 @@ def thread_and_run(params: dict[str, Any]) -> tuple[str, str]:
         if isinstance(params["run"], dict) and (params["run"].get("run") or params["run"]).get("thread_id"):
             thread = params["run"]
         else:
-            raise InvalidInput("thread is required when run is an ID; or pass the run object an earlier task registered")
+            raise InvalidInput(
+                "thread is required when run is an ID; or pass the run object an earlier task registered"
+            )
     return resolve_id(thread, "thread", "thread"), run_id
 
 
 def pages(client: OpenAIClient, url: str, query: dict[str, Any], all_pages: bool) -> Iterator[dict[str, Any]]:
     """The items of a cursor-paged list, following `after` when all_pages."""
     query = dict(query)
-    for _ in range(MAX_PAGES):
+    for _page in range(MAX_PAGES):
         page = client.request("GET", url, query=query)
         data = page.get("data") if isinstance(page, dict) else None
         if not isinstance(data, list):
@@ -57,5 +60,8 @@ def pages(client: OpenAIClient, url: str, query: dict[str, Any], all_pages: bool
 def message_text(message: dict[str, Any]) -> str:
     """The text parts of a message, joined."""
     parts = message.get("content") or []
-    return "".join(p["text"].get("value", "") for p in parts if isinstance(p, dict) and p.get("type") == "text"
-                   and isinstance(p.get("text"), dict))
+    return "".join(
+        p["text"].get("value", "")
+        for p in parts
+        if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), dict)
+    )

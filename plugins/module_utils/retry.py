@@ -1,55 +1,26 @@
 # Copyright (c) seed.openai contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Retry policy for the API client: plain Python, no Ansible imports."""
+"""The urllib3 Retry policy of the API client: plain Python, no Ansible imports.
+
+Imported by the client only when it is built, so that a task that fails on
+bad input or runs in check mode never loads urllib3.
+"""
 
 from __future__ import annotations
 
-import email.utils
-import random
 import time
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any, Callable, Optional
 
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
+from .backoff import MAX_RETRY_AFTER, RETRY_STATUSES, SAFE_METHODS, backoff_delay, parse_retry_after
 
-RETRY_STATUSES = frozenset([429] + list(range(500, 600)))
-SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS", "DELETE"])
-BACKOFF_CAP = 60.0
-# A server that asks for a longer pause than this is answered at once with
-# its own error instead of a task that hangs for hours.
-MAX_RETRY_AFTER = 120.0
-JITTER = 0.1
+try:
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.util.retry import Retry
+except ImportError:  # the modules report the missing library before any use
+    Retry = object  # type: ignore[misc,assignment]
 
 RetryReporter = Callable[[int, Optional[int], Optional[Exception], float], None]
-
-
-def parse_retry_after(headers: Any, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait, from retry-after-ms or Retry-After."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            return max(0.0, float(millis) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
-        return None
-    when = email.utils.mktime_tz(parsed)
-    return max(0.0, when - (time.time() if now is None else now))
-
-
-def backoff_delay(retry_number: int) -> float:
-    """About 1, 2, 4, 8, 16 s... for retries 1, 2, 3..., with up to 10 % jitter."""
-    base = min(BACKOFF_CAP, 2.0 ** (retry_number - 1))
-    return base + random.uniform(0, JITTER * base)
 
 
 class ReportingRetry(Retry):
@@ -65,7 +36,7 @@ class ReportingRetry(Retry):
     @classmethod
     def for_count(
         cls, count: int, reporter: RetryReporter | None = None, statuses: Iterable[int] = RETRY_STATUSES
-    ) -> "ReportingRetry":
+    ) -> ReportingRetry:
         return cls(
             total=count,
             connect=count,
@@ -83,11 +54,19 @@ class ReportingRetry(Retry):
             reporter=reporter,
         )
 
-    def new(self, **kw: Any) -> "ReportingRetry":
+    def new(self, **kw: Any) -> ReportingRetry:
         kw.setdefault("reporter", self.reporter)
         return super().new(**kw)  # type: ignore[return-value]
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> ReportingRetry:
         if error is not None and self._is_read_error(error) and (method or "").upper() not in SAFE_METHODS:
             # The request went out and may have been acted on: never resend it
             # blindly; the caller finds out what happened.

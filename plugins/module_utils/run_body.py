@@ -35,8 +35,8 @@ RUN_ARGSPEC: dict[str, Any] = dict(
     metadata=dict(type="dict"),
     temperature=dict(type="float"),
     top_p=dict(type="float"),
-    max_prompt_tokens=dict(type="int"),
-    max_completion_tokens=dict(type="int"),
+    max_prompt_tokens=dict(type="int", no_log=False),
+    max_completion_tokens=dict(type="int", no_log=False),
     truncation_strategy=dict(type="str", choices=["auto", "last_messages"]),
     last_messages=dict(type="int"),
     tool_choice=dict(type="str"),
@@ -45,7 +45,7 @@ RUN_ARGSPEC: dict[str, Any] = dict(
     json_schema=dict(type="dict"),
     reasoning_effort=dict(type="str", choices=REASONING_EFFORTS),
     include=dict(type="list", elements="str", choices=INCLUDE_FIELDS),
-    message=dict(type="str"),
+    thread_message=dict(type="str"),
     role=dict(type="str", choices=["user", "assistant"], default="user"),
     images=dict(type="list", elements="str"),
     image_detail=dict(type="str", choices=["auto", "low", "high"]),
@@ -73,7 +73,9 @@ def function_tools(functions: list[Any]) -> list[dict[str, Any]]:
             raise InvalidInput(f"functions[{index}] needs a name, e.g. {{name: get_weather, parameters: {{...}}}}")
         unknown = sorted(set(function) - {"name", "description", "parameters", "strict"})
         if unknown:
-            raise InvalidInput(f"functions[{index}] has unknown keys {unknown}; use name, description, parameters, strict")
+            raise InvalidInput(
+                f"functions[{index}] has unknown keys {unknown}; use name, description, parameters, strict"
+            )
         tools.append({"type": "function", "function": dict(function)})
     return tools
 
@@ -163,17 +165,17 @@ def check_message(message: Any, where: str) -> dict[str, Any]:
 
 
 def task_message(params: dict[str, Any]) -> dict[str, Any] | None:
-    """The task's `message` (with role, images, attachments) as a CreateMessageRequest."""
-    if params.get("message") is None:
+    """The task's `thread_message` (with role, images, attachments) as a CreateMessageRequest."""
+    if params.get("thread_message") is None:
         for option in ("images", "attachments"):
             if params.get(option):
-                raise InvalidInput(f"{option} belongs to a message: set message too")
+                raise InvalidInput(f"{option} belongs to a message: set thread_message too")
         return None
-    if not params["message"] and not params.get("images"):
-        raise InvalidInput("message is empty; give its text")
+    if not params["thread_message"] and not params.get("images"):
+        raise InvalidInput("thread_message is empty; give its text")
     message: dict[str, Any] = {
         "role": params.get("role") or "user",
-        "content": message_content(params["message"], params.get("images"), params.get("image_detail")),
+        "content": message_content(params["thread_message"], params.get("images"), params.get("image_detail")),
     }
     if params.get("attachments"):
         message["attachments"] = params["attachments"]
@@ -193,8 +195,15 @@ def build_run_body(params: dict[str, Any], assistant_id: str, new_thread: bool) 
     for option in PLAIN_FIELDS:
         if params.get(option) is not None:
             body[option] = params[option]
-    for option in ("temperature", "top_p", "max_prompt_tokens", "max_completion_tokens", "additional_instructions",
-                   "reasoning_effort", "tool_resources"):
+    for option in (
+        "temperature",
+        "top_p",
+        "max_prompt_tokens",
+        "max_completion_tokens",
+        "additional_instructions",
+        "reasoning_effort",
+        "tool_resources",
+    ):
         if params.get(option) is not None:
             body[option] = params[option]
     if params.get("tools") is not None or params.get("functions") is not None:
@@ -210,11 +219,13 @@ def build_run_body(params: dict[str, Any], assistant_id: str, new_thread: bool) 
         body["response_format"] = response_format_value(params)
     elif params.get("json_schema") is not None:
         raise InvalidInput("json_schema is used only with response_format: json_schema")
-    messages = [check_message(m, f"additional_messages[{i}]") for i, m in enumerate(params.get("additional_messages") or [])]
+    messages = [
+        check_message(m, f"additional_messages[{i}]") for i, m in enumerate(params.get("additional_messages") or [])
+    ]
     message = task_message(params)
     if new_thread:
         if message is None:
-            raise InvalidInput("give thread (an existing thread) or message (to start the run on a new thread)")
+            raise InvalidInput("give thread (an existing thread) or thread_message (to start the run on a new thread)")
         body["thread"] = {"messages": [message]}
     else:
         messages += [message] if message is not None else []

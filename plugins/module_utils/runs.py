@@ -59,20 +59,21 @@ def start_run(
     retry_server_errors = thread_id is not None
     if params.get("stream"):
         lines = client.stream_lines("POST", url, dict(body, stream=True), query, retry_server_errors)
-        run, text = read_run_stream(lines)
-        return run, text
+        return read_run_stream(lines)
     started = time.time()
     try:
         return client.request("POST", url, body, query, retry_server_errors), None
     except (APIError, TransportError) as error:
         if thread_id is None or not _maybe_created(error, client.retries_done):
             raise
-        run = find_created_run(client, thread_id, body, started)
-        if run is None:
+        found = find_created_run(client, thread_id, body, started)
+        if found is None:
             raise
         if warn is not None:
-            warn(f"the answer to starting the run was lost ({error}); run {run['id']} had been created and is returned")
-        return run, None
+            warn(
+                f"the answer to starting the run was lost ({error}); run {found['id']} had been created and is returned"
+            )
+        return found, None
 
 
 def _maybe_created(error: OpenAIError, retries_done: int) -> bool:
@@ -85,7 +86,9 @@ def _maybe_created(error: OpenAIError, retries_done: int) -> bool:
     return False
 
 
-def find_created_run(client: OpenAIClient, thread_id: str, body: dict[str, Any], started: float) -> dict[str, Any] | None:
+def find_created_run(
+    client: OpenAIClient, thread_id: str, body: dict[str, Any], started: float
+) -> dict[str, Any] | None:
     """The run this task's POST created, if the thread has one: a run of the
     same assistant (and model and metadata, where the task set them) created
     since the POST went out, by the server's own clock (its Date header)."""

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .errors import OpenAIError, one_line
 
@@ -21,7 +22,7 @@ class StreamFailed(OpenAIError):
 
 def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(event, data) pairs from the lines of a text/event-stream."""
-    event, data = "message", []
+    event, data = "message", []  # type: str, list[str]
     for line in lines:
         if not line:
             if data:
@@ -30,7 +31,7 @@ def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
         elif line.startswith(":"):
             continue
         else:
-            name, _, value = line.partition(":")
+            name, _sep, value = line.partition(":")
             value = value[1:] if value.startswith(" ") else value
             if name == "event":
                 event = value
@@ -53,7 +54,9 @@ def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
         try:
             payload = json.loads(data)
         except ValueError:
-            raise StreamFailed(f"the event stream sent {event} data that is not JSON: {one_line(data, 80)}", run) from None
+            raise StreamFailed(
+                f"the event stream sent {event} data that is not JSON: {one_line(data, 80)}", run
+            ) from None
         if event == "error":
             error = payload.get("error", payload) if isinstance(payload, dict) else {}
             message = error.get("message") if isinstance(error, dict) else None
@@ -67,6 +70,10 @@ def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
                 if isinstance(part, dict) and part.get("type") == "text":
                     texts[payload.get("id", "")] = texts.get(payload.get("id", ""), "") + part["text"].get("value", "")
         elif event == "thread.message.completed" and payload.get("role") == "assistant":
-            parts = [p["text"]["value"] for p in payload.get("content") or [] if isinstance(p, dict) and p.get("type") == "text"]
+            parts = [
+                p["text"]["value"]
+                for p in payload.get("content") or []
+                if isinstance(p, dict) and p.get("type") == "text"
+            ]
             texts[payload.get("id", "")] = "".join(parts)
     raise StreamFailed("the event stream ended before data: [DONE]", run)

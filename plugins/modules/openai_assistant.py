@@ -14,8 +14,9 @@ description:
   - The assistant is found by O(id), or else by O(name). Only the settings the task gives are compared and sent,
     so a second identical task reports C(changed=false).
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
 attributes:
   check_mode:
@@ -33,7 +34,9 @@ options:
     description: ID of the assistant to manage (C(asst_...)), or an assistant object. Without it, O(name) finds it.
     type: raw
   name:
-    description: Name of the assistant; finds it when O(id) is not given. More than one assistant of that name fails the task.
+    description:
+      - Name of the assistant; finds it when O(id) is not given.
+      - More than one assistant of that name fails the task.
     type: str
   model:
     description: Model of the assistant; needed to create one.
@@ -45,11 +48,13 @@ options:
     description: Description of the assistant.
     type: str
   tools:
-    description: Tools of the assistant (at most 20), for instance V({type: code_interpreter}) or a C(function) tool.
+    description:
+      - Tools of the assistant (at most 20), each a dict with a C(type) such as C(code_interpreter),
+        or a C(function) tool.
     type: list
     elements: dict
   tool_resources:
-    description: Resources for the tools, for instance V({file_search: {vector_store_ids: [vs_1]}}).
+    description: Resources for the tools, a dict with C(code_interpreter.file_ids) and C(file_search.vector_store_ids).
     type: dict
   metadata:
     description: Up to 16 pairs; keys up to 64 characters, values strings up to 512.
@@ -61,7 +66,7 @@ options:
     description: Nucleus sampling mass, from 0 to 1.
     type: float
   response_format:
-    description: Answer format, V(auto) or an object such as V({type: json_object}).
+    description: Answer format, V(auto) or a dict with a C(type) such as C(json_object).
     type: raw
 """
 
@@ -100,8 +105,18 @@ from ansible_collections.seed.openai.plugins.module_utils.resources import assis
 from ansible_collections.seed.openai.plugins.module_utils.run_body import check_ranges
 from ansible_collections.seed.openai.plugins.module_utils.validation import check_metadata, merge_tools
 
-SETTINGS = ("name", "model", "instructions", "description", "tools", "tool_resources", "metadata", "temperature",
-            "top_p", "response_format")
+SETTINGS = (
+    "name",
+    "model",
+    "instructions",
+    "description",
+    "tools",
+    "tool_resources",
+    "metadata",
+    "temperature",
+    "top_p",
+    "response_format",
+)
 
 
 def find_assistant(client, params):
@@ -111,7 +126,9 @@ def find_assistant(client, params):
             return client.request("GET", assistant_url(client, assistant_id))
         except OpenAIError as error:
             if getattr(error, "status", None) == 404:
-                raise InvalidInput(f"No assistant has the id {assistant_id!r}; to create one, give name instead") from None
+                raise InvalidInput(
+                    f"No assistant has the id {assistant_id!r}; to create one, give name instead"
+                ) from None
             raise
     if not params["name"]:
         raise InvalidInput("give id or name to find the assistant")

@@ -15,8 +15,9 @@ description:
     changing it only when they differ.
   - With C(state=absent), deletes O(thread); a thread that is already gone is not an error.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
 attributes:
   check_mode:
@@ -41,7 +42,9 @@ options:
     type: list
     elements: dict
   tool_resources:
-    description: Resources for the thread's tools, for instance V({code_interpreter: {file_ids: [file-1]}}).
+    description:
+      - Resources for the thread's tools, a dict with C(code_interpreter.file_ids) and
+        C(file_search.vector_store_ids).
     type: dict
   metadata:
     description: Up to 16 pairs; keys up to 64 characters, values strings up to 512.
@@ -100,7 +103,9 @@ def run_module() -> None:
             check_metadata(wanted["metadata"])
         messages = [check_message(m, f"messages[{i}]") for i, m in enumerate(params["messages"] or [])]
         if thread_id is not None and messages:
-            raise InvalidInput("messages are for a new thread; add messages to an existing one with openai_thread_message")
+            raise InvalidInput(
+                "messages are for a new thread; add messages to an existing one with openai_thread_message"
+            )
         client = module.client()
         if params["state"] == "absent":
             if module.check_mode:

@@ -13,8 +13,9 @@ description:
   - The API refuses messages while a run of the thread is active. With O(wait_for_active_run), the module waits for
     that run to end and then adds the message, instead of failing.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
 attributes:
   check_mode:
@@ -71,7 +72,11 @@ message:
   description: The message as the server returned it.
   returned: success, not in check mode
   type: dict
-  sample: {id: msg_abc123, object: thread.message, role: user, content: [{type: text, text: {value: Hello, annotations: []}}]}
+  sample:
+    id: msg_abc123
+    object: thread.message
+    role: user
+    content: [{type: text, text: {value: Hello, annotations: []}}]
 request:
   description: The request that would have been sent.
   returned: check mode
@@ -83,7 +88,11 @@ import re
 from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
 from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import RunNotFinished, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils.polling import (
+    RunNotFinished,
+    check_wait_options,
+    wait_for_run,
+)
 from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_url
 from ansible_collections.seed.openai.plugins.module_utils.run_body import check_message
 
@@ -93,7 +102,7 @@ MAX_WAITS = 5
 
 
 def add_message(client, thread_id, body, params):
-    for _ in range(MAX_WAITS):
+    for _attempt in range(MAX_WAITS):
         try:
             return client.request("POST", thread_url(client, thread_id, "messages"), body)
         except APIError as error:
@@ -133,7 +142,9 @@ def run_module() -> None:
         check_wait_options(params)
         client = module.client()
         if module.check_mode:
-            module.exit_json(changed=True, request=client.describe("POST", thread_url(client, thread_id, "messages"), body))
+            module.exit_json(
+                changed=True, request=client.describe("POST", thread_url(client, thread_id, "messages"), body)
+            )
         message = add_message(client, thread_id, body, params)
     except OpenAIError as error:
         module.fail_from(error)

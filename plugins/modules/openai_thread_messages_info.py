@@ -13,8 +13,9 @@ description:
     C(Get-ThreadMessage) does, and returns the text of the newest assistant message as RV(latest_answer).
   - Never changes anything.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
 attributes:
   check_mode:

@@ -11,15 +11,16 @@ version_added: 1.0.0
 description:
   - Starts a run of a thread with an assistant (C(POST {api_base}/threads/{thread_id}/runs)) and returns
     the run object, as the PSOpenAI cmdlet C(Start-ThreadRun) does.
-  - With O(thread) omitted and O(message) given, creates a thread holding the message and runs it in one call
+  - With O(thread) omitted and O(thread_message) given, creates a thread holding the message and runs it in one call
     (C(POST /threads/runs)).
   - Only the options the task sets are sent; the run otherwise uses the assistant's own settings.
   - The run is also set as the fact C(openai_thread_run), so later tasks can use it without C(register).
   - Starting a run is not idempotent, so the module never starts one twice on its own; after an answer is lost
     (a 5xx, a timeout or a reset once the request went out) it looks for the run it created and returns that one.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
   - seed.openai.run_options
   - seed.openai.wait
@@ -34,7 +35,7 @@ options:
     description:
       - The thread to run, as an ID (C(thread_...)), a thread object, or a run object (its C(thread_id)),
         for instance what an earlier task registered.
-      - Omit it, and give O(message), to start the run on a new thread.
+      - Omit it, and give O(thread_message), to start the run on a new thread.
     type: raw
     aliases: [thread_id, input_object]
   assistant:
@@ -47,7 +48,8 @@ options:
   stream:
     description:
       - Follow the run's server-sent events to its end; return the final run and the assistant's text in RV(text).
-      - A run that ends C(failed), C(expired) or C(incomplete), an C(error) event, or a stream that breaks fails the task.
+      - A run that ends C(failed), C(expired) or C(incomplete), an C(error) event, or a stream that breaks
+        fails the task.
     type: bool
     default: false
 """
@@ -74,7 +76,7 @@ EXAMPLES = r"""
 - name: Ask on a new thread and stream the answer
   seed.openai.openai_thread_run:
     assistant: asst_abc123
-    message: Summarise yesterday's incidents.
+    thread_message: Summarise yesterday's incidents.
     stream: true
   register: answer
 
@@ -170,7 +172,11 @@ from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidI
 from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
 from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils.run_body import RUN_ARGSPEC, build_run_body, needs_assistant_tools
+from ansible_collections.seed.openai.plugins.module_utils.run_body import (
+    RUN_ARGSPEC,
+    build_run_body,
+    needs_assistant_tools,
+)
 from ansible_collections.seed.openai.plugins.module_utils.runs import create_query, create_url, start_run
 
 
@@ -197,7 +203,9 @@ def run_module() -> None:
         if module.check_mode:
             if needs_assistant_tools(params):
                 module.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
-            module.exit_json(changed=True, request=client.describe("POST", create_url(client, thread_id), body, create_query(params)))
+            module.exit_json(
+                changed=True, request=client.describe("POST", create_url(client, thread_id), body, create_query(params))
+            )
         run, text = start_run(client, thread_id, body, params, warn=module.warn)
         if params["wait"]:
             run = wait_for_run(client, run, params)

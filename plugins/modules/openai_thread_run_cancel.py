@@ -14,8 +14,9 @@ description:
     no-op with C(changed=false).
   - With O(wait), waits for the run to leave C(cancelling); a run can still end C(completed) if it finished first.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -84,7 +85,9 @@ def run_module() -> None:
         run = client.request("GET", run_url(client, thread_id, run_id))
         if run.get("status") not in CANCELLABLE:
             if not params["force"]:
-                raise InvalidInput(f"Run {run_id} is {run.get('status')} and cannot be cancelled; set force to accept that")
+                raise InvalidInput(
+                    f"Run {run_id} is {run.get('status')} and cannot be cancelled; set force to accept that"
+                )
             module.exit_json(changed=False, run=run)
         if module.check_mode:
             module.exit_json(changed=True, run=run)

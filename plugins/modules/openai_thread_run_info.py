@@ -13,8 +13,9 @@ description:
     C(Wait-ThreadRun) do; without O(run), lists the thread's runs.
   - Never changes anything.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -123,7 +124,9 @@ def run_module() -> None:
             thread_id = resolve_id(params["thread"], "thread", "thread")
             client = module.client()
             query = {"limit": params["limit"], "order": params["order"]}
-            module.exit_json(changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"])))
+            module.exit_json(
+                changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"]))
+            )
         thread_id, run_id = thread_and_run(params)
         client = module.client()
         run = client.request("GET", run_url(client, thread_id, run_id))

@@ -14,8 +14,9 @@ description:
   - Can wait for the run to end (O(wait)) or follow it as server-sent events (O(stream)), as
     M(seed.openai.openai_thread_run) does.
 author:
-  - seed.openai contributors
+  - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
+  - seed.openai.attributes
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -45,7 +46,7 @@ options:
     elements: dict
   outputs_by_function:
     description:
-      - Answers by function name, for instance V({get_weather: "21 C, sunny"}). The module reads the calls the run
+      - Answers by function name, a dict from each function name to its output. The module reads the calls the run
         waits for and answers each with the output of its function; a call whose function has no answer fails the
         task and names that function, sending nothing.
     type: dict

@@ -27,12 +27,14 @@ def collections_path(tmp_path_factory) -> str:
     dist, installed = work / "dist", work / "collections"
     subprocess.run(
         [os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist), ROOT],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (tarball,) = glob.glob(str(dist / "seed-openai-*.tar.gz"))
     subprocess.run(
         [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(installed), tarball],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return str(installed)
 
@@ -60,8 +62,11 @@ class Ansible:
 
     def env(self, connection: bool, extra: dict[str, str] | None) -> dict[str, str]:
         proxies = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("OPENAI_", "ANSIBLE_")) and k.lower() not in proxies}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("OPENAI_", "ANSIBLE_")) and k.lower() not in proxies
+        }
         env.update(
             ANSIBLE_COLLECTIONS_PATH=self.collections,
             ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
@@ -82,15 +87,21 @@ class Ansible:
         self.count += 1
         results_file = self.tmp_path / f"results-{self.count}.jsonl"
         env["SEED_OPENAI_RESULTS"] = str(results_file)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=self.tmp_path)
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300, cwd=self.tmp_path, check=False
+        )
         results = []
         if results_file.exists():
             results = [json.loads(line) for line in results_file.read_text().splitlines()]
         return Outcome(done.returncode, done.stdout, done.stderr, results)
 
     def playbook(
-        self, tasks: list[dict[str, Any]], *args: str, env: dict[str, str] | None = None,
-        connection: bool = True, play: dict[str, Any] | None = None,
+        self,
+        tasks: list[dict[str, Any]],
+        *args: str,
+        env: dict[str, str] | None = None,
+        connection: bool = True,
+        play: dict[str, Any] | None = None,
     ) -> Outcome:
         """Run one localhost play with `tasks` (connection from the environment
         unless connection=False)."""
@@ -102,10 +113,22 @@ class Ansible:
         command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(path), *args]
         return self._run(command, self.env(connection, env))
 
-    def adhoc(self, module: str, module_args: str, *args: str, env: dict[str, str] | None = None,
-              connection: bool = True) -> Outcome:
-        command = [os.path.join(BIN, "ansible"), "localhost", "-i", "localhost,", "-c", "local",
-                   "-m", module, "-a", module_args, *args]
+    def adhoc(
+        self, module: str, module_args: str, *args: str, env: dict[str, str] | None = None, connection: bool = True
+    ) -> Outcome:
+        command = [
+            os.path.join(BIN, "ansible"),
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            module,
+            "-a",
+            module_args,
+            *args,
+        ]
         return self._run(command, self.env(connection, env))
 
 

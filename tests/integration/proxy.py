@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 class _Forward(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
     def _forward(self):
@@ -50,7 +50,7 @@ class ForwardProxy:
     def seen(self) -> list[tuple[str, str]]:
         return self.httpd.seen
 
-    def __enter__(self) -> "ForwardProxy":
+    def __enter__(self) -> ForwardProxy:
         self.thread.start()
         return self
 

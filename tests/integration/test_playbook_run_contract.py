@@ -13,11 +13,20 @@ from support import API_KEY, assert_answers_match_contract, warning_texts
 
 def test_wait_then_use_the_answer_in_a_later_task(ansible, server, objects):
     assistant, thread = objects
-    outcome = ansible.playbook([
-        {"name": "run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"],
-                                                          "wait": True, "poll_interval": 0.1}},
-        {"name": "status", "ansible.builtin.set_fact": {"final": "{{ openai_thread_run.status }}"}},
-    ])
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "run",
+                "seed.openai.openai_thread_run": {
+                    "thread": thread["id"],
+                    "assistant": assistant["id"],
+                    "wait": True,
+                    "poll_interval": 0.1,
+                },
+            },
+            {"name": "status", "ansible.builtin.set_fact": {"final": "{{ openai_thread_run.status }}"}},
+        ]
+    )
 
     assert outcome.rc == 0, outcome.stdout
     assert outcome.task("status")["ansible_facts"]["final"] == "completed"
@@ -25,9 +34,10 @@ def test_wait_then_use_the_answer_in_a_later_task(ansible, server, objects):
 
 
 def test_stream_and_thread_and_run_ad_hoc(ansible, server, objects):
-    assistant, _ = objects
-    outcome = ansible.adhoc("seed.openai.openai_thread_run",
-                            f"assistant={assistant['id']} message='Hello from ad hoc' stream=true")
+    assistant = objects[0]
+    outcome = ansible.adhoc(
+        "seed.openai.openai_thread_run", f"assistant={assistant['id']} thread_message='Hello from ad hoc' stream=true"
+    )
 
     assert outcome.rc == 0, outcome.stdout + outcome.stderr
     assert '"text": "You said: Hello from ad hoc"' in outcome.stdout
@@ -37,12 +47,28 @@ def test_stream_and_thread_and_run_ad_hoc(ansible, server, objects):
 def test_failed_run_fails_the_task_and_rescue_sees_the_run(ansible, server, objects):
     assistant, thread = objects
     server.store.next_outcomes.append("failed")
-    outcome = ansible.playbook([{
-        "name": "guarded",
-        "block": [{"name": "run", "register": "attempt", "seed.openai.openai_thread_run": {
-            "thread": thread["id"], "assistant": assistant["id"], "wait": True, "poll_interval": 0.1}}],
-        "rescue": [{"name": "report", "ansible.builtin.set_fact": {"why": "{{ attempt.run.last_error.code }}"}}],
-    }])
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "guarded",
+                "block": [
+                    {
+                        "name": "run",
+                        "register": "attempt",
+                        "seed.openai.openai_thread_run": {
+                            "thread": thread["id"],
+                            "assistant": assistant["id"],
+                            "wait": True,
+                            "poll_interval": 0.1,
+                        },
+                    }
+                ],
+                "rescue": [
+                    {"name": "report", "ansible.builtin.set_fact": {"why": "{{ attempt.run.last_error.code }}"}}
+                ],
+            }
+        ]
+    )
 
     assert outcome.rc == 0, outcome.stdout
     assert outcome.task("run")["_status"] == "failed"
@@ -51,9 +77,21 @@ def test_failed_run_fails_the_task_and_rescue_sees_the_run(ansible, server, obje
 
 def test_requires_action_with_functions(ansible, server, objects):
     assistant, thread = objects
-    outcome = ansible.playbook([{"name": "run", "seed.openai.openai_thread_run": {
-        "thread": thread["id"], "assistant": assistant["id"], "functions": [{"name": "get_ticket"}],
-        "tool_choice": "get_ticket", "wait": True, "poll_interval": 0.1}}])
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "run",
+                "seed.openai.openai_thread_run": {
+                    "thread": thread["id"],
+                    "assistant": assistant["id"],
+                    "functions": [{"name": "get_ticket"}],
+                    "tool_choice": "get_ticket",
+                    "wait": True,
+                    "poll_interval": 0.1,
+                },
+            }
+        ]
+    )
 
     result = outcome.task("run")
     assert result["run"]["status"] == "requires_action"
@@ -89,9 +127,26 @@ def certificate(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return str(cert), str(key)
 
@@ -102,11 +157,13 @@ def test_private_tls_fails_by_default_passes_with_ca_path_or_without_checks(ansi
         thread = tls_server.store.create_thread({})
         base = {"thread": thread["id"], "assistant": assistant["id"], "api_base": tls_server.api_base}
         first = dict(base, metadata={"try": "ca_path"}, ca_path=certificate[0])
-        outcome = ansible.playbook([
-            {"name": "default", "seed.openai.openai_thread_run": base, "ignore_errors": True},
-            {"name": "ca_path", "seed.openai.openai_thread_run": dict(first, wait=True, poll_interval=0.1)},
-            {"name": "unchecked", "seed.openai.openai_thread_run": dict(base, validate_certs=False)},
-        ])
+        outcome = ansible.playbook(
+            [
+                {"name": "default", "seed.openai.openai_thread_run": base, "ignore_errors": True},
+                {"name": "ca_path", "seed.openai.openai_thread_run": dict(first, wait=True, poll_interval=0.1)},
+                {"name": "unchecked", "seed.openai.openai_thread_run": dict(base, validate_certs=False)},
+            ]
+        )
         assert_answers_match_contract(tls_server)
 
     default = outcome.task("default")

@@ -14,8 +14,11 @@ RUNS = r"/threads/[^/]+/runs"
 
 
 def run_task(thread, assistant, **options):
-    return {"name": "start", "seed.openai.openai_thread_run": dict(thread=thread, assistant=assistant, **options),
-            "register": "started"}
+    return {
+        "name": "start",
+        "seed.openai.openai_thread_run": dict(thread=thread, assistant=assistant, **options),
+        "register": "started",
+    }
 
 
 def posts(server):
@@ -86,9 +89,13 @@ def test_key_never_in_verbose_output_even_as_a_task_argument(ansible, server, ob
     assistant, thread = objects
     server.faults.add(Fault(method="POST", path=RUNS, status=503, times=1))
     outcome = ansible.playbook(
-        [run_task(thread["id"], assistant["id"], api_key=API_KEY, max_retry_count=1),
-         run_task("thread_missing", assistant["id"], api_key=API_KEY)],
-        "-vvv", connection=False, env={"OPENAI_API_BASE": server.api_base},
+        [
+            run_task(thread["id"], assistant["id"], api_key=API_KEY, max_retry_count=1),
+            run_task("thread_missing", assistant["id"], api_key=API_KEY),
+        ],
+        "-vvv",
+        connection=False,
+        env={"OPENAI_API_BASE": server.api_base},
     )
 
     assert outcome.rc != 0

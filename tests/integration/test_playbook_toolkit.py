@@ -4,8 +4,10 @@ from __future__ import annotations
 
 
 def test_assistant_idempotence_check_mode_and_diff(ansible, server):
-    task = {"name": "helpdesk", "seed.openai.openai_assistant": {"name": "helpdesk", "model": "local",
-                                                                  "instructions": "Be brief."}}
+    task = {
+        "name": "helpdesk",
+        "seed.openai.openai_assistant": {"name": "helpdesk", "model": "local", "instructions": "Be brief."},
+    }
     checked = ansible.playbook([task], "--check")
     assert checked.task("helpdesk")["_status"] == "changed"
     assert server.store.assistants == {}
@@ -15,10 +17,15 @@ def test_assistant_idempotence_check_mode_and_diff(ansible, server):
     assert outcome.task("again")["_status"] == "ok"
     assert len(server.store.assistants) == 1
 
-    changed = ansible.playbook([{"name": "update", "seed.openai.openai_assistant": {
-        "name": "helpdesk", "instructions": "Be thorough."}}], "--diff")
+    changed = ansible.playbook(
+        [{"name": "update", "seed.openai.openai_assistant": {"name": "helpdesk", "instructions": "Be thorough."}}],
+        "--diff",
+    )
     assert changed.task("update")["_status"] == "changed"
-    assert changed.task("update")["diff"] == {"before": {"instructions": "Be brief."}, "after": {"instructions": "Be thorough."}}
+    assert changed.task("update")["diff"] == {
+        "before": {"instructions": "Be brief."},
+        "after": {"instructions": "Be thorough."},
+    }
     assert '-    "instructions": "Be brief."' in changed.stdout
     (assistant,) = server.store.assistants.values()
     assert assistant["instructions"] == "Be thorough."
@@ -26,27 +33,70 @@ def test_assistant_idempotence_check_mode_and_diff(ansible, server):
 
 def test_the_whole_flow_with_each_module(ansible, server):
     fn = {"name": "get_ticket", "description": "Read a ticket", "parameters": {"type": "object"}}
-    outcome = ansible.playbook([
-        {"name": "assistant", "register": "a", "seed.openai.openai_assistant": {
-            "name": "flow", "model": "local", "tools": [{"type": "function", "function": fn}]}},
-        {"name": "thread", "register": "t", "seed.openai.openai_thread": {"metadata": {"case": "flow"}}},
-        {"name": "message", "seed.openai.openai_thread_message": {"thread": "{{ t.thread }}", "content": "Ticket 7?"}},
-        {"name": "run", "register": "r", "seed.openai.openai_thread_run": {
-            "thread": "{{ t.thread }}", "assistant": "{{ a.assistant }}", "wait": True, "poll_interval": 0.1}},
-        {"name": "answer calls", "register": "o", "seed.openai.openai_thread_run_tool_outputs": {
-            "run": "{{ r.run }}",
-            "tool_outputs": [{"tool_call_id": "{{ r.tool_calls[0].id }}", "output": "disk full"}],
-            "wait": True, "poll_interval": 0.1}},
-        {"name": "info", "register": "i", "seed.openai.openai_thread_run_info": {"run": "{{ o.run }}", "steps": True}},
-        {"name": "messages", "register": "m", "seed.openai.openai_thread_messages_info": {"thread": "{{ t.thread }}"}},
-        {"name": "second run", "register": "s", "seed.openai.openai_thread_run": {
-            "thread": "{{ t.thread }}", "assistant": "{{ a.assistant }}", "tools": []}},
-        {"name": "cancel", "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "wait": True,
-                                                                     "poll_interval": 0.1}},
-        {"name": "cancel again", "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "force": True}},
-        {"name": "runs", "register": "l", "seed.openai.openai_thread_run_info": {"thread": "{{ t.thread }}"}},
-        {"name": "delete", "seed.openai.openai_thread": {"thread": "{{ t.thread }}", "state": "absent"}},
-    ])
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "assistant",
+                "register": "a",
+                "seed.openai.openai_assistant": {
+                    "name": "flow",
+                    "model": "local",
+                    "tools": [{"type": "function", "function": fn}],
+                },
+            },
+            {"name": "thread", "register": "t", "seed.openai.openai_thread": {"metadata": {"case": "flow"}}},
+            {
+                "name": "message",
+                "seed.openai.openai_thread_message": {"thread": "{{ t.thread }}", "content": "Ticket 7?"},
+            },
+            {
+                "name": "run",
+                "register": "r",
+                "seed.openai.openai_thread_run": {
+                    "thread": "{{ t.thread }}",
+                    "assistant": "{{ a.assistant }}",
+                    "wait": True,
+                    "poll_interval": 0.1,
+                },
+            },
+            {
+                "name": "answer calls",
+                "register": "o",
+                "seed.openai.openai_thread_run_tool_outputs": {
+                    "run": "{{ r.run }}",
+                    "tool_outputs": [{"tool_call_id": "{{ r.tool_calls[0].id }}", "output": "disk full"}],
+                    "wait": True,
+                    "poll_interval": 0.1,
+                },
+            },
+            {
+                "name": "info",
+                "register": "i",
+                "seed.openai.openai_thread_run_info": {"run": "{{ o.run }}", "steps": True},
+            },
+            {
+                "name": "messages",
+                "register": "m",
+                "seed.openai.openai_thread_messages_info": {"thread": "{{ t.thread }}"},
+            },
+            {
+                "name": "second run",
+                "register": "s",
+                "seed.openai.openai_thread_run": {
+                    "thread": "{{ t.thread }}",
+                    "assistant": "{{ a.assistant }}",
+                    "tools": [],
+                },
+            },
+            {
+                "name": "cancel",
+                "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "wait": True, "poll_interval": 0.1},
+            },
+            {"name": "cancel again", "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "force": True}},
+            {"name": "runs", "register": "l", "seed.openai.openai_thread_run_info": {"thread": "{{ t.thread }}"}},
+            {"name": "delete", "seed.openai.openai_thread": {"thread": "{{ t.thread }}", "state": "absent"}},
+        ]
+    )
 
     assert outcome.rc == 0, outcome.stdout
     assert outcome.task("run")["run"]["status"] == "requires_action"
@@ -61,18 +111,31 @@ def test_the_whole_flow_with_each_module(ansible, server):
 
 
 def role_play(**role_vars):
-    return [{"name": "role", "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"}, "vars": role_vars},
-            {"name": "facts", "ansible.builtin.set_fact": {
-                "answer": "{{ assistant_run_answer }}", "status": "{{ assistant_run_run.status }}",
-                "pending": "{{ assistant_run_pending_functions }}"}}]
+    return [
+        {"name": "role", "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"}, "vars": role_vars},
+        {
+            "name": "facts",
+            "ansible.builtin.set_fact": {
+                "answer": "{{ assistant_run_answer }}",
+                "status": "{{ assistant_run_run.status }}",
+                "pending": "{{ assistant_run_pending_functions }}",
+            },
+        },
+    ]
 
 
 def test_role_answers_function_calls_and_reads_the_answer(ansible, server):
-    assistant = server.store.create_assistant({"model": "m", "name": "weather",
-                                               "tools": [{"type": "function", "function": {"name": "get_weather"}}]})
-    outcome = ansible.playbook(role_play(
-        assistant_run_assistant="weather", assistant_run_message="Weather in Oslo?",
-        assistant_run_tool_outputs={"get_weather": "4 C, rain"}, assistant_run_poll_interval=0.1))
+    assistant = server.store.create_assistant(
+        {"model": "m", "name": "weather", "tools": [{"type": "function", "function": {"name": "get_weather"}}]}
+    )
+    outcome = ansible.playbook(
+        role_play(
+            assistant_run_assistant="weather",
+            assistant_run_message="Weather in Oslo?",
+            assistant_run_tool_outputs={"get_weather": "4 C, rain"},
+            assistant_run_poll_interval=0.1,
+        )
+    )
 
     assert outcome.rc == 0, outcome.stdout
     facts = outcome.task("facts")["ansible_facts"]
@@ -82,10 +145,14 @@ def test_role_answers_function_calls_and_reads_the_answer(ansible, server):
 
 
 def test_role_stops_cleanly_when_a_function_has_no_answer(ansible, server):
-    assistant = server.store.create_assistant({"model": "m",
-                                               "tools": [{"type": "function", "function": {"name": "get_weather"}}]})
-    outcome = ansible.playbook(role_play(assistant_run_assistant=assistant["id"], assistant_run_message="Oslo?",
-                                         assistant_run_poll_interval=0.1))
+    assistant = server.store.create_assistant(
+        {"model": "m", "tools": [{"type": "function", "function": {"name": "get_weather"}}]}
+    )
+    outcome = ansible.playbook(
+        role_play(
+            assistant_run_assistant=assistant["id"], assistant_run_message="Oslo?", assistant_run_poll_interval=0.1
+        )
+    )
 
     assert outcome.rc == 0, outcome.stdout
     facts = outcome.task("facts")["ansible_facts"]
@@ -98,13 +165,23 @@ def test_role_stops_cleanly_when_a_function_has_no_answer(ansible, server):
 def test_role_continues_an_existing_thread_and_runs_in_check_mode(ansible, server):
     assistant = server.store.create_assistant({"model": "m"})
     thread = server.store.create_thread({})
-    checked = ansible.playbook(role_play(assistant_run_assistant=assistant["id"], assistant_run_message="hi",
-                                         assistant_run_thread=thread["id"])[:1], "--check")
+    checked = ansible.playbook(
+        role_play(
+            assistant_run_assistant=assistant["id"], assistant_run_message="hi", assistant_run_thread=thread["id"]
+        )[:1],
+        "--check",
+    )
     assert checked.rc == 0, checked.stdout
     assert server.store.all_runs() == [] and server.store.messages[thread["id"]] == []
 
-    outcome = ansible.playbook(role_play(assistant_run_assistant=assistant["id"], assistant_run_message="hi",
-                                         assistant_run_thread=thread["id"], assistant_run_poll_interval=0.1))
+    outcome = ansible.playbook(
+        role_play(
+            assistant_run_assistant=assistant["id"],
+            assistant_run_message="hi",
+            assistant_run_thread=thread["id"],
+            assistant_run_poll_interval=0.1,
+        )
+    )
     assert outcome.rc == 0, outcome.stdout
     assert outcome.task("facts")["ansible_facts"]["answer"] == "You said: hi"
     assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user", "assistant"]

@@ -6,6 +6,7 @@ from typing import Any, Callable
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
+
 from ansible_collections.seed.openai.plugins.module_utils.retry import ReportingRetry
 
 

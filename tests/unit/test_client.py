@@ -8,10 +8,10 @@ import sys
 
 import pytest
 import requests
-from ansible_collections.seed.openai.plugins.module_utils import client as client_module
+
+from ansible_collections.seed.openai.plugins.module_utils.backoff import backoff_delay, parse_retry_after
 from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings, path_segment, redact_url
 from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, InvalidInput, parse_error_body
-from ansible_collections.seed.openai.plugins.module_utils.retry import backoff_delay, parse_retry_after
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -114,8 +114,13 @@ def test_huge_error_body_is_cut():
 
 @pytest.mark.parametrize(
     "headers, expected",
-    [({"Retry-After": "4"}, 4.0), ({"retry-after-ms": "20"}, 0.02), ({"Retry-After": "soon"}, None), ({}, None),
-     ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0)],
+    [
+        ({"Retry-After": "4"}, 4.0),
+        ({"retry-after-ms": "20"}, 0.02),
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),
+    ],
 )
 def test_parse_retry_after(headers, expected):
     assert parse_retry_after(headers) == expected
@@ -123,7 +128,7 @@ def test_parse_retry_after(headers, expected):
 
 @pytest.mark.parametrize("number, base", [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (8, 60), (30, 60)])
 def test_backoff_grows_and_is_capped(number, base):
-    for _ in range(20):
+    for _round in range(20):
         assert base <= backoff_delay(number) <= base * 1.1
 
 
@@ -140,4 +145,5 @@ def test_client_imports_nothing_from_ansible():
 
 
 def test_user_agent_names_collection_version():
-    assert client_module.USER_AGENT.startswith("seed.openai/1.0.0 ")
+    user_agent = OpenAIClient(Settings("k")).headers["User-Agent"]
+    assert user_agent == f"seed.openai/1.0.0 (Ansible collection) python-requests/{requests.__version__}"

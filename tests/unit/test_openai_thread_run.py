@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible_collections.seed.openai.plugins.module_utils.version import COLLECTION_VERSION
-from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 from assistants_server import spec
 from support import API_KEY
+
+from ansible_collections.seed.openai.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
 
 @pytest.fixture
@@ -61,23 +62,33 @@ def test_minimal_task_sends_only_assistant_id(run_module, server, objects):
         ({"metadata": {"ticket": "42", "team": "ops"}}, {"metadata": {"ticket": "42", "team": "ops"}}),
         ({"tools": [{"type": "code_interpreter"}]}, {"tools": [{"type": "code_interpreter"}]}),
         (
-            {"tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}],
-             "use_code_interpreter": True},
-            {"tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
-                       {"type": "code_interpreter"}]},
+            {
+                "tools": [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}],
+                "use_code_interpreter": True,
+            },
+            {
+                "tools": [
+                    {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}},
+                    {"type": "code_interpreter"},
+                ]
+            },
         ),
         (
-            {"tools": [{"type": "code_interpreter"}, {"type": "code_interpreter"}, {"type": "file_search"}],
-             "use_retrieval": True},
+            {
+                "tools": [{"type": "code_interpreter"}, {"type": "code_interpreter"}, {"type": "file_search"}],
+                "use_retrieval": True,
+            },
             {"tools": [{"type": "code_interpreter"}, {"type": "file_search"}]},
         ),
-        ({"tools": [{"type": "code_interpreter"}, {"type": "file_search"}], "use_file_search": False},
-         {"tools": [{"type": "code_interpreter"}]}),
+        (
+            {"tools": [{"type": "code_interpreter"}, {"type": "file_search"}], "use_file_search": False},
+            {"tools": [{"type": "code_interpreter"}]},
+        ),
         ({"tools": [], "use_code_interpreter": True}, {"tools": [{"type": "code_interpreter"}]}),
     ],
 )
 def test_each_option_shapes_the_body(run_module, server, objects, options, expected):
-    assistant, _ = objects
+    assistant = objects[0]
     result = run_module(main, base_args(server, objects, **options))
 
     assert not result.failed, result
@@ -87,7 +98,7 @@ def test_each_option_shapes_the_body(run_module, server, objects, options, expec
 
 
 def test_switch_off_without_tools_sends_assistants_tools_minus_that_one(run_module, server, objects):
-    assistant, _ = objects
+    assistant = objects[0]
     run_module(main, base_args(server, objects, use_code_interpreter=False))
 
     read, created = server.requests
@@ -173,8 +184,10 @@ def test_ids_are_one_encoded_path_segment(run_module, server, objects):
         ({"api_base": "http://user:pw@127.0.0.1/v1"}, "has user:password@ in it; remove it"),
         ({"tools": ["code_interpreter"]}, "tools"),
         ({"tools": [{"function": {"name": "x"}}]}, "tools[0] has no 'type'"),
-        ({"tools": [{"type": "function", "function": {"name": f"f{i}"}} for i in range(21)]},
-         "tools holds 21 tools; the API allows at most 20"),
+        (
+            {"tools": [{"type": "function", "function": {"name": f"f{i}"}} for i in range(21)]},
+            "tools holds 21 tools; the API allows at most 20",
+        ),
         ({"organization": "org\r\nX-Injected: 1"}, "organization 'org\\r\\nX-Injected: 1' contains a line break"),
         ({"api_key": ""}, "api_key is not set; pass api_key or set OPENAI_API_KEY"),
     ],
@@ -194,7 +207,9 @@ def test_api_error_carries_status_error_and_request_id(run_module, server, objec
     assert result["msg"] == "OpenAI API returned 404 (Not Found): No assistant found with id 'asst_missing'."
     assert result["status"] == 404
     assert result["error"] == {
-        "type": "invalid_request_error", "code": None, "param": None,
+        "type": "invalid_request_error",
+        "code": None,
+        "param": None,
         "message": "No assistant found with id 'asst_missing'.",
     }
     assert result["request_id"] == server.requests[0]["response"]["request_id"]

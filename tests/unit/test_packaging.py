@@ -7,10 +7,11 @@ import os
 
 import pytest
 import yaml
+from support import API_KEY
+
 from ansible_collections.seed.openai.plugins.module_utils import module as module_utils
 from ansible_collections.seed.openai.plugins.module_utils.version import COLLECTION_VERSION
 from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
-from support import API_KEY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED_SPEC = os.path.join(ROOT, "..", "shared", "openai-openapi", "assistants-threads-runs.yaml")
@@ -28,14 +29,15 @@ def test_every_module_is_in_the_action_group():
     assert sorted(group) == modules
 
 
-@pytest.mark.skipif(not os.path.exists(SHARED_SPEC), reason="the project's reference copy of the spec is not beside the repo")
+@pytest.mark.skipif(
+    not os.path.exists(SHARED_SPEC), reason="the project's reference copy of the spec is not beside the repo"
+)
 def test_vendored_spec_is_the_reference_copy():
     vendored = os.path.join(ROOT, "tools", "assistants_server", "openapi", "assistants-threads-runs.yaml")
     assert filecmp.cmp(vendored, SHARED_SPEC, shallow=False)
 
 
 def test_missing_requests_fails_with_missing_required_lib(run_module, monkeypatch):
-    monkeypatch.setattr(module_utils, "IMPORT_ERROR", "Traceback: No module named 'requests'")
-    monkeypatch.setattr(module_utils, "MISSING_LIB", "requests", raising=False)
+    monkeypatch.setattr(module_utils, "MISSING_LIBS", ["requests"])
     result = run_module(main, {"thread": "t", "assistant": "a", "api_key": API_KEY})
     assert result["msg"].startswith("Failed to import the required Python library (requests)")

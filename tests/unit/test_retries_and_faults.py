@@ -9,9 +9,10 @@ import socket
 import time
 
 import pytest
-from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 from assistants_server import Fault
 from support import API_KEY, warning_texts
+
+from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
 RUNS = r"/threads/[^/]+/runs"
 
@@ -123,7 +124,9 @@ def test_connection_refused_names_the_url(run_module, args):
         port = probe.getsockname()[1]
     result = run_module(main, dict(args, api_base=f"http://127.0.0.1:{port}/v1", max_retry_count=2))
 
-    assert result["msg"].startswith(f"POST http://127.0.0.1:{port}/v1/threads/{args['thread']}/runs failed after 2 retries: ")
+    assert result["msg"].startswith(
+        f"POST http://127.0.0.1:{port}/v1/threads/{args['thread']}/runs failed after 2 retries: "
+    )
     assert "Connection refused" in result["msg"]
 
 

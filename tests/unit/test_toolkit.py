@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from support import API_KEY
+
 from ansible_collections.seed.openai.plugins.modules import (
     openai_assistant,
     openai_thread,
@@ -12,7 +14,6 @@ from ansible_collections.seed.openai.plugins.modules import (
     openai_thread_run_info,
     openai_thread_run_tool_outputs,
 )
-from support import API_KEY
 
 
 @pytest.fixture
@@ -30,13 +31,18 @@ def drop_poll(conn):
 
 # -- openai_assistant ---------------------------------------------------------
 
+
 def test_assistant_is_created_then_left_alone_then_updated_then_deleted(run_module, server, conn):
     spec = dict(drop_poll(conn), name="helpdesk", model="local", instructions="Be brief.", metadata={"team": "ops"})
 
     created = run_module(openai_assistant.main, spec)
     assert created["changed"] is True
-    assert server.requests[-1]["body"] == {"name": "helpdesk", "model": "local", "instructions": "Be brief.",
-                                            "metadata": {"team": "ops"}}
+    assert server.requests[-1]["body"] == {
+        "name": "helpdesk",
+        "model": "local",
+        "instructions": "Be brief.",
+        "metadata": {"team": "ops"},
+    }
     server.reset()
 
     again = run_module(openai_assistant.main, spec)
@@ -75,7 +81,7 @@ def test_assistant_check_mode_changes_nothing(run_module, server, conn):
     ],
 )
 def test_assistant_refusals(run_module, server, conn, setup, options, message):
-    for _ in range(setup):
+    for _round in range(setup):
         server.store.create_assistant({"model": "m", "name": "twin"})
     result = run_module(openai_assistant.main, dict(drop_poll(conn), **options))
     assert result.failed
@@ -85,9 +91,11 @@ def test_assistant_refusals(run_module, server, conn, setup, options, message):
 
 # -- openai_thread ------------------------------------------------------------
 
+
 def test_thread_create_keep_update_delete(run_module, server, conn):
-    created = run_module(openai_thread.main, dict(drop_poll(conn), metadata={"a": "1"},
-                                                   messages=[{"role": "user", "content": "hi"}]))
+    created = run_module(
+        openai_thread.main, dict(drop_poll(conn), metadata={"a": "1"}, messages=[{"role": "user", "content": "hi"}])
+    )
     thread = created["thread"]
     assert server.requests[-1]["body"] == {"metadata": {"a": "1"}, "messages": [{"role": "user", "content": "hi"}]}
     assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user"]
@@ -111,6 +119,7 @@ def test_thread_check_mode_creates_nothing(run_module, server, conn):
 
 # -- openai_thread_message ----------------------------------------------------
 
+
 @pytest.fixture
 def busy_thread(server):
     assistant = server.store.create_assistant({"model": "m"})
@@ -122,14 +131,18 @@ def busy_thread(server):
 def test_message_refused_while_a_run_is_active(run_module, server, conn, busy_thread):
     thread, run = busy_thread
     result = run_module(openai_thread_message.main, dict(drop_poll(conn), thread=thread["id"], content="second"))
-    assert result["msg"] == (f"OpenAI API returned 400 (Bad Request): Can't add messages to {thread['id']} "
-                             f"while a run {run['id']} is active.")
+    assert result["msg"] == (
+        f"OpenAI API returned 400 (Bad Request): Can't add messages to {thread['id']} "
+        f"while a run {run['id']} is active."
+    )
 
 
 def test_message_waits_for_the_active_run(run_module, server, conn, busy_thread):
     thread, run = busy_thread
-    result = run_module(openai_thread_message.main, dict(conn, thread=thread, content="second", metadata={"k": "v"},
-                                                          wait_for_active_run=True))
+    result = run_module(
+        openai_thread_message.main,
+        dict(conn, thread=thread, content="second", metadata={"k": "v"}, wait_for_active_run=True),
+    )
     assert not result.failed, result.get("msg")
     assert server.store.runs[thread["id"]][run["id"]]["status"] == "completed"
     assert result["message"]["content"][0]["text"]["value"] == "second"
@@ -138,21 +151,26 @@ def test_message_waits_for_the_active_run(run_module, server, conn, busy_thread)
 
 
 def test_message_does_not_wait_for_a_run_that_needs_tool_outputs(run_module, server, conn):
-    assistant = server.store.create_assistant({"model": "m", "tools": [{"type": "function", "function": {"name": "f"}}]})
+    assistant = server.store.create_assistant(
+        {"model": "m", "tools": [{"type": "function", "function": {"name": "f"}}]}
+    )
     thread = server.store.create_thread({"messages": [{"role": "user", "content": "x"}]})
     run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
-    result = run_module(openai_thread_message.main, dict(conn, thread=thread["id"], content="y", wait_for_active_run=True))
+    result = run_module(
+        openai_thread_message.main, dict(conn, thread=thread["id"], content="y", wait_for_active_run=True)
+    )
     assert result["msg"].startswith(f"Run {run['id']} waits for tool outputs")
 
 
 # -- openai_thread_messages_info and openai_thread_run_info -------------------
+
 
 @pytest.fixture
 def finished(server):
     assistant = server.store.create_assistant({"model": "m"})
     thread = server.store.create_thread({"messages": [{"role": "user", "content": "ping"}]})
     runs = []
-    for _ in range(2):
+    for _round in range(2):
         run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
         while run["status"] != "completed":
             server.store.advance(run)
@@ -193,8 +211,9 @@ def test_run_info_waits(run_module, server, conn, busy_thread):
 
 # -- openai_thread_run_cancel -------------------------------------------------
 
+
 def test_cancel_and_wait_for_cancelled(run_module, server, conn, busy_thread):
-    _, run = busy_thread
+    run = busy_thread[1]
     result = run_module(openai_thread_run_cancel.main, dict(conn, run=run, wait=True))
     assert result["changed"] is True
     assert result["run"]["status"] == "cancelled"
@@ -202,7 +221,7 @@ def test_cancel_and_wait_for_cancelled(run_module, server, conn, busy_thread):
 
 
 def test_cancel_refuses_finished_runs_unless_forced(run_module, server, conn, finished):
-    _, runs = finished
+    runs = finished[1]
     refused = run_module(openai_thread_run_cancel.main, dict(conn, run=runs[0]))
     assert refused["msg"] == f"Run {runs[0]['id']} is completed and cannot be cancelled; set force to accept that"
     forced = run_module(openai_thread_run_cancel.main, dict(conn, run=runs[0], force=True))
@@ -211,16 +230,19 @@ def test_cancel_refuses_finished_runs_unless_forced(run_module, server, conn, fi
 
 
 def test_cancel_in_check_mode_sends_no_cancel(run_module, server, conn, busy_thread):
-    _, run = busy_thread
+    run = busy_thread[1]
     result = run_module(openai_thread_run_cancel.main, dict(conn, run=run, _ansible_check_mode=True))
     assert result["changed"] is True and writes(server) == []
 
 
 # -- openai_thread_run_tool_outputs -------------------------------------------
 
+
 @pytest.fixture
 def waiting_run(server):
-    assistant = server.store.create_assistant({"model": "m", "tools": [{"type": "function", "function": {"name": "f"}}]})
+    assistant = server.store.create_assistant(
+        {"model": "m", "tools": [{"type": "function", "function": {"name": "f"}}]}
+    )
     thread = server.store.create_thread({"messages": [{"role": "user", "content": "x"}]})
     run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
     while run["status"] != "requires_action":
@@ -231,12 +253,16 @@ def waiting_run(server):
 @pytest.mark.parametrize("mode", ["wait", "stream"])
 def test_tool_outputs_let_the_run_finish(run_module, server, conn, waiting_run, mode):
     call = waiting_run["required_action"]["submit_tool_outputs"]["tool_calls"][0]
-    result = run_module(openai_thread_run_tool_outputs.main, dict(
-        conn, run=waiting_run, tool_outputs=[{"tool_call_id": call["id"], "output": {"temp": 21}}], **{mode: True}))
+    result = run_module(
+        openai_thread_run_tool_outputs.main,
+        dict(
+            conn, run=waiting_run, tool_outputs=[{"tool_call_id": call["id"], "output": {"temp": 21}}], **{mode: True}
+        ),
+    )
 
     assert not result.failed, result.get("msg")
     assert result["run"]["status"] == "completed"
-    submitted = [r for r in server.requests if r["path"].endswith("/submit_tool_outputs")][0]
+    submitted = next(r for r in server.requests if r["path"].endswith("/submit_tool_outputs"))
     assert submitted["body"]["tool_outputs"] == [{"tool_call_id": call["id"], "output": '{"temp": 21}'}]
     if mode == "stream":
         assert result["text"] == 'Tool outputs: {"temp": 21}'
@@ -244,8 +270,11 @@ def test_tool_outputs_let_the_run_finish(run_module, server, conn, waiting_run, 
 
 @pytest.mark.parametrize(
     "outputs, message",
-    [([], "tool_outputs is empty"), ([{"output": "x"}], "tool_outputs[0] needs a tool_call_id"),
-     ([{"tool_call_id": "call_1"}], "tool_outputs[0] needs an output")],
+    [
+        ([], "tool_outputs is empty"),
+        ([{"output": "x"}], "tool_outputs[0] needs a tool_call_id"),
+        ([{"tool_call_id": "call_1"}], "tool_outputs[0] needs an output"),
+    ],
 )
 def test_bad_tool_outputs_send_nothing(run_module, server, conn, waiting_run, outputs, message):
     result = run_module(openai_thread_run_tool_outputs.main, dict(conn, run=waiting_run, tool_outputs=outputs))
@@ -261,15 +290,19 @@ def test_run_id_without_thread_is_refused(run_module, server, conn):
 
 def test_outputs_by_function_answers_each_call(run_module, server, conn, waiting_run):
     (call,) = waiting_run["required_action"]["submit_tool_outputs"]["tool_calls"]
-    result = run_module(openai_thread_run_tool_outputs.main, dict(
-        conn, run=waiting_run["id"], thread=waiting_run["thread_id"], outputs_by_function={"f": "42"}, wait=True))
+    result = run_module(
+        openai_thread_run_tool_outputs.main,
+        dict(conn, run=waiting_run["id"], thread=waiting_run["thread_id"], outputs_by_function={"f": "42"}, wait=True),
+    )
 
     assert result["run"]["status"] == "completed"
-    submitted = [r for r in server.requests if r["path"].endswith("/submit_tool_outputs")][0]
+    submitted = next(r for r in server.requests if r["path"].endswith("/submit_tool_outputs"))
     assert submitted["body"]["tool_outputs"] == [{"tool_call_id": call["id"], "output": "42"}]
 
 
 def test_outputs_by_function_names_the_unanswered_function(run_module, server, conn, waiting_run):
-    result = run_module(openai_thread_run_tool_outputs.main, dict(conn, run=waiting_run, outputs_by_function={"g": "1"}))
+    result = run_module(
+        openai_thread_run_tool_outputs.main, dict(conn, run=waiting_run, outputs_by_function={"g": "1"})
+    )
     assert result["msg"] == "the run asks for f, which outputs_by_function does not answer"
     assert writes(server) == []

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 from assistants_server import Fault
 from support import API_KEY
+
+from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
 
 @pytest.fixture
@@ -19,8 +20,13 @@ def ids(server):
 
 def args_for(server, ids, **extra):
     assistant, thread = ids
-    base = {"thread": thread, "assistant": assistant, "api_base": server.api_base, "api_key": API_KEY,
-            "poll_interval": 0.01}
+    base = {
+        "thread": thread,
+        "assistant": assistant,
+        "api_base": server.api_base,
+        "api_key": API_KEY,
+        "poll_interval": 0.01,
+    }
     return dict(base, **extra)
 
 
@@ -50,7 +56,9 @@ def test_poll_after_header_wins_over_poll_interval(run_module, server, ids):
 
 
 def test_requires_action_ends_the_wait_with_the_tool_calls(run_module, server):
-    assistant = server.store.create_assistant({"model": "m", "tools": [{"type": "function", "function": {"name": "lookup"}}]})
+    assistant = server.store.create_assistant(
+        {"model": "m", "tools": [{"type": "function", "function": {"name": "lookup"}}]}
+    )
     thread = server.store.create_thread({"messages": [{"role": "user", "content": "hi"}]})
     result = run_module(main, args_for(server, (assistant["id"], thread["id"]), wait=True))
 
@@ -89,8 +97,10 @@ def test_wait_timeout_fails_with_the_last_run_seen(run_module, server, ids):
 
 
 def test_status_for_wait_and_exit(run_module, server, ids):
-    result = run_module(main, args_for(server, ids, wait=True, status_for_wait=["queued", "in_progress"],
-                                       status_for_exit=["in_progress"]))
+    result = run_module(
+        main,
+        args_for(server, ids, wait=True, status_for_wait=["queued", "in_progress"], status_for_exit=["in_progress"]),
+    )
     assert result["run"]["status"] == "in_progress"
     assert len(polls(server)) == 1
 
@@ -107,7 +117,7 @@ def test_stream_returns_the_text_and_the_final_run(run_module, server, ids):
 
 
 def test_stream_of_thread_and_run(run_module, server, ids):
-    result = run_module(main, args_for(server, ids, thread=None, message="Hello there", stream=True))
+    result = run_module(main, args_for(server, ids, thread=None, thread_message="Hello there", stream=True))
     assert result["text"] == "You said: Hello there"
     assert result["run"]["thread_id"] != ids[1]
 
@@ -121,8 +131,7 @@ def test_stream_of_a_failing_run_fails(run_module, server, ids):
 
 @pytest.mark.parametrize(
     "kind, message",
-    [("error", "the event stream reported an error: Scripted stream fault."),
-     ("break", "")],
+    [("error", "the event stream reported an error: Scripted stream fault."), ("break", "")],
 )
 def test_broken_or_erroring_stream_fails_cleanly(run_module, server, ids, kind, message):
     server.faults.add(Fault(method="POST", stream=kind))

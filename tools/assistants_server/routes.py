@@ -6,21 +6,37 @@ from __future__ import annotations
 import copy
 import json
 import re
-from urllib.parse import unquote
 from typing import Any, Callable
+from urllib.parse import unquote
 
 from . import spec
 from .store import ACTIVE, Conflict, NotFound, Store, public
 
 MAX_METADATA_PAIRS, MAX_KEY, MAX_VALUE = 16, 64, 512
-ASSISTANT_FIELDS = (
-    "model name description instructions tools tool_resources metadata temperature top_p response_format reasoning_effort"
-).split()
+ASSISTANT_FIELDS = [
+    "model",
+    "name",
+    "description",
+    "instructions",
+    "tools",
+    "tool_resources",
+    "metadata",
+    "temperature",
+    "top_p",
+    "response_format",
+    "reasoning_effort",
+]
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
-                 error_type: str = "invalid_request_error") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        param: str | None = None,
+        code: str | None = None,
+        error_type: str = "invalid_request_error",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.payload = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
@@ -52,15 +68,27 @@ def check_metadata(metadata: Any) -> None:
     if not isinstance(metadata, dict):
         return
     if len(metadata) > MAX_METADATA_PAIRS:
-        raise ApiError(400, f"Invalid 'metadata': too many properties. Expected at most {MAX_METADATA_PAIRS}.",
-                       "metadata", "object_above_max_properties")
+        raise ApiError(
+            400,
+            f"Invalid 'metadata': too many properties. Expected at most {MAX_METADATA_PAIRS}.",
+            "metadata",
+            "object_above_max_properties",
+        )
     for key, value in metadata.items():
         if len(key) > MAX_KEY:
-            raise ApiError(400, f"Invalid 'metadata': key too long. Expected at most {MAX_KEY} characters.",
-                           "metadata", "string_above_max_length")
+            raise ApiError(
+                400,
+                f"Invalid 'metadata': key too long. Expected at most {MAX_KEY} characters.",
+                "metadata",
+                "string_above_max_length",
+            )
         if not isinstance(value, str) or len(value) > MAX_VALUE:
-            raise ApiError(400, f"Invalid 'metadata.{key}': expected a string of at most {MAX_VALUE} characters.",
-                           "metadata", "invalid_value")
+            raise ApiError(
+                400,
+                f"Invalid 'metadata.{key}': expected a string of at most {MAX_VALUE} characters.",
+                "metadata",
+                "invalid_value",
+            )
 
 
 def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
@@ -77,7 +105,7 @@ def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any
     ordered = sorted(items, key=lambda item: (item["created_at"], item["id"]), reverse=order == "desc")
     ids = [item["id"] for item in ordered]
     if "after" in query and query["after"] in ids:
-        ordered = ordered[ids.index(query["after"]) + 1:]
+        ordered = ordered[ids.index(query["after"]) + 1 :]
     if "before" in query:
         remaining = [item["id"] for item in ordered]
         if query["before"] in remaining:
@@ -136,7 +164,12 @@ class Routes:
             ("GET", re.compile(rf"/threads/{seg}/runs"), self.list_runs, "ListRunsResponse"),
             ("GET", re.compile(rf"/threads/{seg}/runs/{seg}"), self.get_run, "RunObject"),
             ("POST", re.compile(rf"/threads/{seg}/runs/{seg}/cancel"), self.cancel_run, "RunObject"),
-            ("POST", re.compile(rf"/threads/{seg}/runs/{seg}/submit_tool_outputs"), self.submit_tool_outputs, "RunObject"),
+            (
+                "POST",
+                re.compile(rf"/threads/{seg}/runs/{seg}/submit_tool_outputs"),
+                self.submit_tool_outputs,
+                "RunObject",
+            ),
             ("GET", re.compile(rf"/threads/{seg}/runs/{seg}/steps"), self.list_steps, "ListRunStepsResponse"),
         ]
 
@@ -267,7 +300,7 @@ def message_events(message: dict[str, Any]) -> list[tuple[str, Any]]:
     events: list[tuple[str, Any]] = [("thread.message.created", opening), ("thread.message.in_progress", opening)]
     words = text.split(" ")
     for start in range(0, len(words), 3):
-        chunk = " ".join(words[start:start + 3]) + (" " if start + 3 < len(words) else "")
+        chunk = " ".join(words[start : start + 3]) + (" " if start + 3 < len(words) else "")
         delta = {"content": [{"index": 0, "type": "text", "text": {"value": chunk, "annotations": []}}]}
         events.append(("thread.message.delta", {"id": message["id"], "object": "thread.message.delta", "delta": delta}))
     events.append(("thread.message.completed", copy.deepcopy(message)))

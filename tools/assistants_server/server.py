@@ -18,25 +18,30 @@ from .faults import Fault, FaultPlan
 from .routes import ApiError, Routes, Stream
 from .store import Store
 
-REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-           503: "Service Unavailable", 504: "Gateway Timeout"}
+REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_HTTPServer"
+    server: _HTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.verbose:
             super().log_message(format, *args)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.handle_api()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.handle_api()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self.handle_api()
 
     def handle_api(self) -> None:
@@ -95,7 +100,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault.reset:
             if fault.after:
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\"")
+                self.wfile.write(
+                    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id"'
+                )
                 self.wfile.flush()
             self.reset_connection()
             record["response"] = {"status": None, "reset": True}
@@ -112,13 +119,19 @@ class Handler(BaseHTTPRequestHandler):
             headers["retry-after-ms"] = fault.retry_after_ms
         reason = REASONS.get(fault.status, "Error")
         if fault.body == "json":
-            payload = {"error": {"message": f"Scripted fault: {reason}.", "type": "server_error" if fault.status >= 500
-                                 else "rate_limit_exceeded", "param": None, "code": None}}
+            payload = {
+                "error": {
+                    "message": f"Scripted fault: {reason}.",
+                    "type": "server_error" if fault.status >= 500 else "rate_limit_exceeded",
+                    "param": None,
+                    "code": None,
+                }
+            }
             self.send_json(fault.status, payload, "ErrorResponse", record, headers)
             return
         bodies = {
             "html": b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
-                    b"<p>The upstream server\nsent an invalid response.</p></body></html>",
+            b"<p>The upstream server\nsent an invalid response.</p></body></html>",
             "text": b"upstream connect error or disconnect/reset before headers",
             "empty": b"",
             "huge": b"<html><body>" + b"x" * (2 * 1024 * 1024) + b"</body></html>",
@@ -147,13 +160,20 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()
 
-    def send_json(self, status: int, payload: Any, schema: str | None, record: dict[str, Any],
-                  headers: dict[str, str] | None = None) -> None:
+    def send_json(
+        self,
+        status: int,
+        payload: Any,
+        schema: str | None,
+        record: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         record["response"] = {"status": status, "body": payload, "schema": schema}
         self.send_raw(status, json.dumps(payload).encode(), "application/json", record, headers)
 
-    def send_raw(self, status: int, data: bytes, content_type: str, record: dict[str, Any],
-                 headers: dict[str, str] | None = None) -> None:
+    def send_raw(
+        self, status: int, data: bytes, content_type: str, record: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         record.setdefault("response", {"status": status, "body": data[:200], "schema": None})
         record["response"]["request_id"] = f"req_{id(record):x}"
         self.send_response(status, REASONS.get(status))
@@ -171,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    app: "AssistantsServer"
+    app: AssistantsServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that hang up (timeouts, resets under test) are expected here.
@@ -186,8 +206,14 @@ class AssistantsServer:
     `faults` scripts failures, `requests` lists every exchange.
     """
 
-    def __init__(self, api_key: str = "sk-local-test", port: int = 0, advance_on_poll: bool = True,
-                 verbose: bool = False, tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str = "sk-local-test",
+        port: int = 0,
+        advance_on_poll: bool = True,
+        verbose: bool = False,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         self.api_key = api_key
         self.verbose = verbose
         # When set, every answer carries openai-poll-after-ms with this value.
@@ -223,16 +249,24 @@ class AssistantsServer:
         given = headers.get("authorization", "")
         key = given[7:] if given.startswith("Bearer ") else headers.get("api-key")
         if not key:
-            raise ApiError(401, "You didn't provide an API key. You need to provide your API key in an "
-                           "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+            raise ApiError(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            )
         if key != self.api_key:
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
         if headers.get("openai-beta") != "assistants=v2":
-            raise ApiError(400, "You must provide the 'OpenAI-Beta' header to access the Assistants API. "
-                           "Please try again by setting the header 'OpenAI-Beta: assistants=v2'.")
+            raise ApiError(
+                400,
+                "You must provide the 'OpenAI-Beta' header to access the Assistants API. "
+                "Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
+            )
 
-    def start(self) -> "AssistantsServer":
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="assistants-server", daemon=True)
+    def start(self) -> AssistantsServer:
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="assistants-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -242,7 +276,7 @@ class AssistantsServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "AssistantsServer":
+    def __enter__(self) -> AssistantsServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

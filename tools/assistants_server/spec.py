@@ -35,14 +35,14 @@ def to_json_schema(node: Any) -> Any:
     return node
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _components() -> dict[str, Any]:
     with open(SPEC_PATH, encoding="utf-8") as handle:
         spec = yaml.safe_load(handle)
     return to_json_schema(spec["components"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator(name: str) -> jsonschema.Draft202012Validator:
     schema = {"$ref": f"#/components/schemas/{name}", "components": _components()}
     return jsonschema.Draft202012Validator(schema)

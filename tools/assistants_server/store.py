@@ -115,7 +115,9 @@ class Store:
             content = [{"type": "text", "text": {"value": content, "annotations": []}}]
         else:
             content = [
-                {"type": "text", "text": {"value": part["text"], "annotations": []}} if part.get("type") == "text" else part
+                {"type": "text", "text": {"value": part["text"], "annotations": []}}
+                if part.get("type") == "text"
+                else part
                 for part in content
             ]
         message = {
@@ -205,9 +207,7 @@ class Store:
     def submit_tool_outputs(self, thread_id: str, run_id: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
         run = self.run(thread_id, run_id)
         if run["status"] != "requires_action":
-            raise Conflict(
-                f"Runs in status \"{run['status']}\" do not accept tool outputs."
-            )
+            raise Conflict(f'Runs in status "{run["status"]}" do not accept tool outputs.')
         wanted = {call["id"] for call in run["required_action"]["submit_tool_outputs"]["tool_calls"]}
         given = {output.get("tool_call_id") for output in outputs}
         if wanted - given:
