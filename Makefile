@@ -5,17 +5,21 @@ BIN := $(VENV)/bin
 BUILD := .build
 COLLECTIONS := $(BUILD)/collections
 PYTEST_ARGS ?=
+# ansible-core versions the collection claims (meta/runtime.yml), each with a Python it supports.
+CORE_MATRIX ?= 2.16:3.11 2.17:3.11 2.18:3.11 2.19:3.11 2.20:3.12 2.21:3.12
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup collection demo test unit integration server clean
+.PHONY: setup collection demo server test pytest lint sanity docs benchmark clean
 
-$(BIN)/.installed: requirements-dev.txt requirements.txt
+$(BIN)/.installed: requirements-dev.txt requirements.txt docs/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r docs/requirements.txt
 	touch $@
 
 setup: $(BIN)/.installed
+	@mkdir -p $(BUILD)/ns/ansible_collections/seed
+	@ln -sfn "$(CURDIR)" $(BUILD)/ns/ansible_collections/seed/openai
 
 # Build the tarball and install it, as users do, into a private collections path.
 collection: setup
@@ -31,14 +35,28 @@ demo: collection
 server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port 8080
 
-test: setup
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+# Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
+test: pytest lint sanity docs
 
-unit: setup
-	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+pytest: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-integration: collection
-	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MYPYPATH=$(BUILD)/ns $(BIN)/mypy -p ansible_collections.seed.openai.plugins.module_utils
+	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD)/ns $(BIN)/ansible-lint --offline roles playbooks
+	$(BIN)/antsibull-changelog lint
+
+sanity: setup
+	@for pair in $(CORE_MATRIX); do \
+	  core=$${pair%%:*}; python=$${pair##*:}; \
+	  echo "== ansible-core $$core, Python $$python"; \
+	  $(BIN)/python tools/ansible_test.py --core $$core --python $$python sanity units || exit 1; \
+	done
+
+docs: setup
+	tools/build_docs.sh
 
 clean:
 	rm -rf $(BUILD) $(VENV) .pytest_cache

@@ -21,8 +21,14 @@ BIN = os.path.dirname(sys.executable)
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 
+@dataclass
+class BuiltCollection:
+    tarball: str
+    path: str
+
+
 @pytest.fixture(scope="session")
-def collections_path(tmp_path_factory) -> str:
+def built_collection(tmp_path_factory) -> BuiltCollection:
     work = tmp_path_factory.mktemp("collection")
     dist, installed = work / "dist", work / "collections"
     subprocess.run(
@@ -31,12 +37,18 @@ def collections_path(tmp_path_factory) -> str:
         capture_output=True,
     )
     (tarball,) = glob.glob(str(dist / "seed-openai-*.tar.gz"))
+    # --force: a copy elsewhere on the default paths (ansible-lint installs one) must not stop this one.
     subprocess.run(
-        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "-p", str(installed), tarball],
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "-p", str(installed), tarball],
         check=True,
         capture_output=True,
     )
-    return str(installed)
+    return BuiltCollection(tarball, str(installed))
+
+
+@pytest.fixture(scope="session")
+def collections_path(built_collection) -> str:
+    return built_collection.path
 
 
 @dataclass
