@@ -43,6 +43,11 @@ def parse_retry_after(headers: Any, now: float | None = None) -> float | None:
     return max(0.0, when - (time.time() if now is None else now))
 
 
+def pause(seconds: float) -> None:
+    """Wait between attempts (one place, so tests can record the waits instead)."""
+    time.sleep(seconds)
+
+
 def backoff_delay(retry_number: int) -> float:
     """About 1, 2, 4, 8, 16 s... for retries 1, 2, 3..., with up to 10 % jitter."""
     base = min(BACKOFF_CAP, 2.0 ** (retry_number - 1))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .backoff import MAX_RETRY_AFTER, parse_retry_after
-from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body
+from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body, retries_text
 from .version import COLLECTION_VERSION
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
@@ -74,10 +74,6 @@ def _root_cause(exc: BaseException) -> str:
         cause = nested if isinstance(nested, BaseException) else cause.__cause__
     text = _OBJECT_REPR.sub("", str(best)).strip() or type(best).__name__
     return text.splitlines()[0]
-
-
-def _retries(count: int) -> str:
-    return f"{count} retr{'y' if count == 1 else 'ies'}"
 
 
 @dataclass
@@ -141,6 +137,7 @@ class OpenAIClient:
         self.timeout = settings.timeout or None
         self.report = report
         self.retries_done = 0
+        self.max_retry_count = settings.max_retry_count
         self._secret = settings.api_key
         self.headers = {
             "OpenAI-Beta": "assistants=v2",
@@ -196,8 +193,11 @@ class OpenAIClient:
 
     def _on_retry(self, number: int, status: int | None, error: Exception | None, wait: float) -> None:
         self.retries_done = number
+        self.note_retry(number, f"HTTP {status}" if status else _root_cause(error) if error else "an error", wait)
+
+    def note_retry(self, number: int, cause: str, wait: float) -> None:
+        """Tell the task about a retry (a warning in Ansible)."""
         if self.report is not None:
-            cause = f"HTTP {status}" if status else _root_cause(error) if error else "an error"
             self.report(f"retry {number} after {cause}: waiting {wait:.1f} s")
 
     def request(
@@ -293,7 +293,7 @@ class OpenAIClient:
             cause = f"timed out after {self.timeout:g} s ({cause})"
         elif isinstance(exc, self._requests.exceptions.SSLError):
             cause = f"TLS error ({cause}); set ca_path to trust a private CA"
-        retries = f" after {_retries(self.retries_done)}" if self.retries_done else ""
+        retries = f" after {retries_text(self.retries_done)}" if self.retries_done else ""
         return f"{method} {redact_url(url)} failed{retries}: {cause}"
 
     def _api_error(self, response: requests.Response, url: str) -> APIError:
@@ -314,7 +314,7 @@ class OpenAIClient:
                 f"more than the {MAX_RETRY_AFTER:.0f} s this collection waits"
             )
         elif self.retries_done:
-            notes.append(f"Gave up after {_retries(self.retries_done)}")
+            notes.append(f"Gave up after {retries_text(self.retries_done)}")
         return APIError(
             response.status_code,
             response.reason or "HTTP error",
@@ -322,4 +322,5 @@ class OpenAIClient:
             response.headers.get("x-request-id"),
             redact_url(url),
             note=". ".join(notes) or None,
+            retry_after=wait,
         )

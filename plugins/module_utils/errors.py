@@ -21,6 +21,10 @@ _SPACE = re.compile(r"\s+")
 class OpenAIError(Exception):
     """Base of every error the client raises; str() is a one-line message."""
 
+    def add_note_to_message(self, note: str) -> None:
+        message = str(self)
+        self.args = (f"{message}{'' if message.endswith('.') else '.'} {note}",)
+
 
 class InvalidInput(OpenAIError):
     """Raised before any request: the task's options cannot make a valid call."""
@@ -48,8 +52,11 @@ class APIError(OpenAIError):
         request_id: str | None,
         url: str,
         note: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.status = status
+        # Seconds the server asked to wait before another attempt, if it said.
+        self.retry_after = retry_after
         self.reason = reason
         self.error = error
         self.request_id = request_id
@@ -61,6 +68,10 @@ class APIError(OpenAIError):
 
     def as_result(self) -> dict[str, Any]:
         return {"status": self.status, "error": self.error, "request_id": self.request_id}
+
+
+def retries_text(count: int) -> str:
+    return f"{count} retr{'y' if count == 1 else 'ies'}"
 
 
 def one_line(text: str, limit: int = MAX_DETAIL) -> str:

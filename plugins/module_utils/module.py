@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from urllib.parse import urlsplit
 from typing import Any, NoReturn
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -55,6 +56,11 @@ class OpenAIModule(AnsibleModule):
         spec = connection_argspec()
         spec.update(argument_spec)
         super().__init__(argument_spec=spec, **kwargs)
+        # A password in api_base is refused, but Ansible echoes the task's
+        # arguments in the result: keep them out of it like the key.
+        userinfo = urlsplit(self.params.get("api_base") or "")
+        if userinfo.password:
+            self.no_log_values.add(userinfo.password)
         if MISSING_LIBS:
             self.fail_json(msg=missing_required_lib(MISSING_LIBS[0]))
 

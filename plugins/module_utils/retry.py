@@ -8,10 +8,10 @@ bad input or runs in check mode never loads urllib3.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
+from . import backoff
 from .backoff import MAX_RETRY_AFTER, RETRY_STATUSES, SAFE_METHODS, backoff_delay, parse_retry_after
 
 try:
@@ -26,8 +26,6 @@ RetryReporter = Callable[[int, Optional[int], Optional[Exception], float], None]
 class ReportingRetry(Retry):
     """A Retry that waits from the first retry on, honours retry-after-ms and
     Retry-After on every retried status, and tells a reporter about each wait."""
-
-    sleeper: Callable[[float], None] = staticmethod(time.sleep)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, reporter: RetryReporter | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,4 +88,4 @@ class ReportingRetry(Retry):
                 last.error if last else None,
                 wait,
             )
-        self.sleeper(wait)
+        backoff.pause(wait)

@@ -9,8 +9,9 @@ import re
 import time
 from typing import Any, Callable, Optional
 
+from . import backoff
 from .client import OpenAIClient
-from .errors import APIError, OpenAIError, TransportError
+from .errors import APIError, OpenAIError, TransportError, retries_text
 from .resources import assistant_url, thread_url
 from .run_body import needs_assistant_tools, tool_flags
 from .streaming import read_run_stream
@@ -44,46 +45,71 @@ def start_run(
     streamed text (None when not streaming).
 
     When a tool switch applies to the assistant's own tools, the assistant is
-    read first so the switch changes only that tool. Creating a run is not
-    idempotent: after an answer that leaves it unknown whether the run was
-    created (a 5xx, a read timeout, a reset, or a retry refused because the
-    thread "already has an active run"), the thread's newest runs are checked
-    and the run this task created is returned instead of a second one. A new
-    thread and its run cannot be found that way, so that call is retried only
-    after 429s and refused connections.
+    read first so the switch changes only that tool.
+
+    Creating a run is not idempotent, so the request is never resent blindly:
+    urllib3 retries only 429s and refused connections, which prove nothing was
+    done. After an answer that leaves it unknown whether the run was created
+    (a 5xx, a read timeout, a reset, or a retry refused because the thread
+    "already has an active run"), the thread's newest runs are checked, and
+    the run this task created is returned; only when there is none is the
+    request sent again. A new thread and its run cannot be found that way, so
+    that call is never sent again after such an answer.
     """
     if needs_assistant_tools(params):
         assistant = client.request("GET", assistant_url(client, body["assistant_id"]))
         body = dict(body, tools=merge_tools(assistant.get("tools") or [], tool_flags(params), "the assistant's tools"))
     url, query = create_url(client, thread_id), create_query(params)
-    retry_server_errors = thread_id is not None
     if params.get("stream"):
-        lines = client.stream_lines("POST", url, dict(body, stream=True), query, retry_server_errors)
-        return read_run_stream(lines)
+        return read_run_stream(client.stream_lines("POST", url, dict(body, stream=True), query, False))
     started = time.time()
-    try:
-        return client.request("POST", url, body, query, retry_server_errors), None
-    except (APIError, TransportError) as error:
-        if thread_id is None or not _maybe_created(error, client.retries_done):
-            raise
-        found = find_created_run(client, thread_id, body, started)
-        if found is None:
-            raise
-        if warn is not None:
-            warn(
-                f"the answer to starting the run was lost ({error}); run {found['id']} had been created and is returned"
-            )
-        return found, None
+    attempt = 0
+    while True:
+        try:
+            return client.request("POST", url, body, query, retry_server_errors=False), None
+        except (APIError, TransportError) as error:
+            if thread_id is None or not _maybe_created(error, attempt):
+                raise
+            found = find_created_run(client, thread_id, body, started)
+            if found is not None:
+                if warn is not None:
+                    warn(f"the answer to starting the run was lost ({error}); "
+                         f"run {found['id']} had been created and is returned")
+                return found, None
+            wait = _next_wait(error, attempt, client.max_retry_count)
+            if wait is None:
+                if attempt:
+                    error.add_note_to_message(f"Gave up after {retries_text(attempt)}")
+                raise
+            attempt += 1
+            client.note_retry(attempt, _cause(error), wait)
+            backoff.pause(wait)
 
 
-def _maybe_created(error: OpenAIError, retries_done: int) -> bool:
+def _maybe_created(error: OpenAIError, attempt: int) -> bool:
     if isinstance(error, TransportError):
         return error.maybe_sent
     if isinstance(error, APIError):
         if error.status >= 500:
             return True
-        return retries_done > 0 and error.status == 400 and bool(_ACTIVE_RUN.search(error.error.get("message") or ""))
+        return attempt > 0 and error.status == 400 and bool(_ACTIVE_RUN.search(error.error.get("message") or ""))
     return False
+
+
+def _next_wait(error: OpenAIError, attempt: int, max_retry_count: int) -> float | None:
+    """Seconds before the next attempt, or None when there is none to make."""
+    if attempt >= max_retry_count:
+        return None
+    if isinstance(error, APIError):
+        if error.status < 500:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= backoff.MAX_RETRY_AFTER else None
+    return backoff.backoff_delay(attempt + 1)
+
+
+def _cause(error: OpenAIError) -> str:
+    return f"HTTP {error.status}" if isinstance(error, APIError) else "a lost answer"
 
 
 def find_created_run(

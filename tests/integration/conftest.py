@@ -125,6 +125,13 @@ class Ansible:
         command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(path), *args]
         return self._run(command, self.env(connection, env))
 
+    def run_plays(self, plays: list[dict[str, Any]], *args: str, env: dict[str, str] | None = None) -> Outcome:
+        """Run whole plays, with the connection from the environment."""
+        self.count += 1
+        path = self.tmp_path / f"playbook-{self.count}.yml"
+        path.write_text(yaml.safe_dump(plays, sort_keys=False))
+        return self._run([os.path.join(BIN, "ansible-playbook"), str(path), *args], self.env(True, env))
+
     def adhoc(
         self, module: str, module_args: str, *args: str, env: dict[str, str] | None = None, connection: bool = True
     ) -> Outcome:

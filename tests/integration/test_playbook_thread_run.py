@@ -7,7 +7,7 @@ import json
 import time
 
 import pytest
-from assistants_server import Fault
+from assistants_server import AssistantsServer, Fault
 from support import API_KEY
 
 RUNS = r"/threads/[^/]+/runs"
@@ -207,3 +207,13 @@ def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):
         assert "\n" not in result["msg"] and len(result["msg"]) < 300, result["msg"]
     assert outcome.task("17 pairs")["msg"] == "metadata has 17 pairs; the API allows at most 16"
     assert outcome.task("int value")["msg"].startswith("metadata value of 'n' is a int")
+
+
+def test_redirect_to_another_host_gets_no_key(ansible, server, objects):
+    assistant, thread = objects
+    with AssistantsServer(api_key=API_KEY) as elsewhere:
+        server.faults.add(Fault(method="POST", path=RUNS, redirect=f"{elsewhere.api_base}/threads/{thread['id']}/runs"))
+        outcome = ansible.playbook([run_task(thread["id"], assistant["id"])])
+        assert elsewhere.requests == []
+    assert "Redirect to http://127.0.0.1:" in outcome.task("start")["msg"]
+    assert "not followed; set api_base to the final URL" in outcome.task("start")["msg"]

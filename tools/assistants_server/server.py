@@ -96,6 +96,10 @@ class Handler(BaseHTTPRequestHandler):
             return error.status, error.payload, "ErrorResponse"
 
     def apply_fault(self, fault: Fault, record: dict[str, Any], answer: tuple[int, Any, str | None] | None) -> None:
+        record["chaos"] = fault.chaos
+        if fault.redirect is not None:
+            self.send_raw(307, b"", "text/plain", record, {"Location": fault.redirect})
+            return
         if fault.delay:
             time.sleep(fault.delay)
         if fault.reset:
