@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from urllib.parse import urlsplit
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound

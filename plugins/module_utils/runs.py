@@ -73,8 +73,10 @@ def start_run(
             found = find_created_run(client, thread_id, body, started)
             if found is not None:
                 if warn is not None:
-                    warn(f"the answer to starting the run was lost ({error}); "
-                         f"run {found['id']} had been created and is returned")
+                    warn(
+                        f"the answer to starting the run was lost ({error}); "
+                        f"run {found['id']} had been created and is returned"
+                    )
                 return found, None
             wait = _next_wait(error, attempt, client.max_retry_count)
             if wait is None:

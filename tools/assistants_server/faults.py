@@ -52,14 +52,24 @@ class FaultPlan:
         self._chaos: dict[str, object] | None = None
         self._random = random.Random(0)
 
-    def chaos(self, status: int, probability: float, after_share: float = 0.0, retry_after_ms: str | None = None,
-              seed: int = 0) -> None:
+    def chaos(
+        self,
+        status: int,
+        probability: float,
+        after_share: float = 0.0,
+        retry_after_ms: str | None = None,
+        seed: int = 0,
+    ) -> None:
         """From now on, answer a random share of requests with `status`; of
         those, a share `after_share` only after doing the work."""
         with self._lock:
             self._random = random.Random(seed)
-            self._chaos = {"status": status, "probability": probability, "after_share": after_share,
-                           "retry_after_ms": retry_after_ms}
+            self._chaos = {
+                "status": status,
+                "probability": probability,
+                "after_share": after_share,
+                "retry_after_ms": retry_after_ms,
+            }
 
     def add(self, fault: Fault | None = None, **fields: object) -> Fault:
         fault = fault or Fault(**fields)  # type: ignore[arg-type]
@@ -75,8 +85,12 @@ class FaultPlan:
                     return fault
             chaos = self._chaos
             if chaos is not None and self._random.random() < chaos["probability"]:
-                return Fault(status=chaos["status"], retry_after_ms=chaos["retry_after_ms"],  # type: ignore[arg-type]
-                             after=self._random.random() < chaos["after_share"], chaos=True)  # type: ignore[operator]
+                return Fault(
+                    status=chaos["status"],
+                    retry_after_ms=chaos["retry_after_ms"],  # type: ignore[arg-type]
+                    after=self._random.random() < chaos["after_share"],
+                    chaos=True,
+                )  # type: ignore[operator]
         return None
 
     def clear(self) -> None:
