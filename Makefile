@@ -60,3 +60,7 @@ docs: setup
 
 clean:
 	rm -rf $(BUILD) $(VENV) .pytest_cache
+
+# What a task costs, against uri and ping; rewrites docs/performance.md.
+benchmark: collection
+	$(BIN)/python benchmarks/run.py
