@@ -48,7 +48,11 @@ lint: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD)/ns $(BIN)/ansible-lint --offline roles playbooks
 	$(BIN)/antsibull-changelog lint
 
+# shellcheck is one of the sanity tests; ansible-test only warns when it is missing.
 sanity: setup
+	@command -v shellcheck >/dev/null || { apt-get install -y -qq shellcheck >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq shellcheck >/dev/null 2>&1; } \
+	  || echo "shellcheck could not be installed: the sanity test 'shellcheck' will be skipped"; }
 	@for pair in $(CORE_MATRIX); do \
 	  core=$${pair%%:*}; python=$${pair##*:}; \
 	  echo "== ansible-core $$core, Python $$python"; \

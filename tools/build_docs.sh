@@ -26,5 +26,5 @@ unexpected=$(grep -i "warning" "$log" \
 if [ -n "$unexpected" ]; then
   echo "Sphinx warnings:"; echo "$unexpected"; exit 1
 fi
-pages=$(ls "$site/build/html/collections/seed/openai/"*_module.html | wc -l)
+pages=$(find "$site/build/html/collections/seed/openai" -name "*_module.html" | wc -l)
 echo "docs: $pages module pages and the guides in $site/build/html"

@@ -12,7 +12,7 @@ RUNS_PER_HOST = 5
 
 def test_200_runs_under_503s_exactly_once_each(ansible, server, tmp_path):
     assistant = server.store.create_assistant({"model": "m"})
-    threads = [server.store.create_thread({})["id"] for _ in range(RUNS_PER_LOOP + HOSTS * RUNS_PER_HOST)]
+    threads = [server.store.create_thread({})["id"] for _index in range(RUNS_PER_LOOP + HOSTS * RUNS_PER_HOST)]
     # Runs end as soon as they start, so a second POST for a thread would succeed:
     # only the module's duplicate protection stands between a lost answer and a doubled run.
     server.routes.complete_on_create = True
