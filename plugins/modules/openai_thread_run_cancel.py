@@ -17,6 +17,7 @@ author:
   - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
   - seed.openai.attributes
+  - seed.openai.run_thread
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -26,12 +27,6 @@ attributes:
   diff_mode:
     support: none
 options:
-  thread:
-    description:
-      - The thread, as an ID or an object registered earlier.
-      - May be omitted when O(run) is a run object, which names its thread.
-    type: raw
-    aliases: [thread_id]
   run:
     description: The run to cancel, as an ID or a run object.
     type: raw
@@ -62,7 +57,7 @@ run:
 from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
 from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_and_run
+from ansible_collections.seed.openai.plugins.module_utils.resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
 
 CANCELLABLE = ("queued", "in_progress", "requires_action")
 
@@ -70,7 +65,7 @@ CANCELLABLE = ("queued", "in_progress", "requires_action")
 def run_module() -> None:
     module = OpenAIModule(
         argument_spec=dict(
-            thread=dict(type="raw", aliases=["thread_id"]),
+            **RUN_THREAD_ARGSPEC,
             run=dict(type="raw", required=True, aliases=["run_id"]),
             force=dict(type="bool", default=False),
             **WAIT_ARGSPEC,

@@ -16,6 +16,7 @@ author:
   - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
   - seed.openai.attributes
+  - seed.openai.run_thread
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -25,12 +26,6 @@ attributes:
   diff_mode:
     support: none
 options:
-  thread:
-    description:
-      - The thread, as an ID or an object registered earlier.
-      - May be omitted when O(run) is a run object, which names its thread.
-    type: raw
-    aliases: [thread_id]
   run:
     description: The run to read, as an ID or a run object. Without it, the thread's runs are listed.
     type: raw
@@ -95,13 +90,19 @@ from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidI
 from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
 from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
 from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils.resources import pages, run_url, thread_and_run, thread_url
+from ansible_collections.seed.openai.plugins.module_utils.resources import (
+    RUN_THREAD_ARGSPEC,
+    pages,
+    run_url,
+    thread_and_run,
+    thread_url,
+)
 
 
 def run_module() -> None:
     module = OpenAIModule(
         argument_spec=dict(
-            thread=dict(type="raw", aliases=["thread_id"]),
+            **RUN_THREAD_ARGSPEC,
             run=dict(type="raw", aliases=["run_id"]),
             steps=dict(type="bool", default=False),
             limit=dict(type="int", default=20),

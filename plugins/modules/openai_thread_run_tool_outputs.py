@@ -17,6 +17,7 @@ author:
   - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
   - seed.openai.attributes
+  - seed.openai.run_thread
   - seed.openai.connection
   - seed.openai.wait
 attributes:
@@ -26,12 +27,6 @@ attributes:
   diff_mode:
     support: none
 options:
-  thread:
-    description:
-      - The thread, as an ID or an object registered earlier.
-      - May be omitted when O(run) is a run object, which names its thread.
-    type: raw
-    aliases: [thread_id]
   run:
     description: The run waiting for tool outputs, as an ID or a run object.
     type: raw
@@ -99,7 +94,7 @@ from ansible_collections.seed.openai.plugins.module_utils.polling import (
     tool_calls,
     wait_for_run,
 )
-from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_and_run
+from ansible_collections.seed.openai.plugins.module_utils.resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
 from ansible_collections.seed.openai.plugins.module_utils.streaming import read_run_stream
 
 
@@ -131,7 +126,7 @@ def outputs_for_calls(calls, by_function):
 def run_module() -> None:
     module = OpenAIModule(
         argument_spec=dict(
-            thread=dict(type="raw", aliases=["thread_id"]),
+            **RUN_THREAD_ARGSPEC,
             run=dict(type="raw", required=True, aliases=["run_id"]),
             tool_outputs=dict(type="list", elements="dict"),
             outputs_by_function=dict(type="dict"),
