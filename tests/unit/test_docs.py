@@ -55,3 +55,14 @@ def test_message_is_in_the_troubleshooting_guide(source, text):
 
 def test_the_scan_finds_the_messages():
     assert len(messages()) > 40
+
+
+def test_every_test_that_reliability_md_cites_exists():
+    with open(os.path.join(ROOT, "docs", "reliability.md"), encoding="utf-8") as handle:
+        cited = set(re.findall(r"`(test_[a-z0-9_]+)`", handle.read()))
+    defined = set()
+    for path in glob.glob(os.path.join(ROOT, "tests", "**", "test_*.py"), recursive=True):
+        with open(path, encoding="utf-8") as handle:
+            defined.update(re.findall(r"^def (test_[a-z0-9_]+)", handle.read(), re.M))
+    assert len(cited) > 20
+    assert cited <= defined, sorted(cited - defined)
