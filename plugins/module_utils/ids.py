@@ -15,7 +15,6 @@ _KINDS = {
     "thread": ("thread", "thread_id"),
     "assistant": ("assistant", "assistant_id"),
     "run": ("thread.run", None),
-    "message": ("thread.message", None),
 }
 MAX_ID_LENGTH = 256
 

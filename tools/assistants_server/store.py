@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
-TERMINAL = ("completed", "failed", "cancelled", "expired", "incomplete")
 # Words in a user message that script how its run ends, for tries by hand.
 OUTCOME_MARKERS = {"[[fail]]": "failed", "[[expire]]": "expired", "[[incomplete]]": "incomplete"}
 
