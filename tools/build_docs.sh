@@ -6,7 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.venv/bin"
 site="$root/.build/docsite"
-export PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$root/.build/ns"
+# Sphinx colours its log when CI=true is set (as on CI), which hides the lines from the
+# filter below; NO_COLOR wins over CI and FORCE_COLOR.
+export PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$root/.build/ns" NO_COLOR=1
 mkdir -p "$root/.build/ns/ansible_collections/seed"
 ln -sfn "$root" "$root/.build/ns/ansible_collections/seed/openai"
 
@@ -18,7 +20,7 @@ antsibull-docs sphinx-init --use-current --dest-dir "$site" --fail-on-error --ti
 sed -i 's/ -W --keep-going//' "$site/build.sh"
 log="$site/build.log"
 (cd "$site" && ./build.sh) >"$log" 2>&1 || { tail -30 "$log"; exit 1; }
-unexpected=$(grep -i "warning" "$log" \
+unexpected=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -i "warning" \
   | grep -v "failed to reach any of the inventories" \
   | grep -v "intersphinx" \
   | grep -v -E "^build (succeeded|finished)" \
