@@ -19,6 +19,28 @@ from support import API_KEY
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+# Every playbook the tests write; ansible-lint reads them all once the session ends.
+WRITTEN_PLAYBOOKS: list[str] = []
+INSTALLED_AT: list[str] = []
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents lists under their key, as yamllint (inside ansible-lint) wants."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _name_first(task: dict[str, Any]) -> dict[str, Any]:
+    """name, then the module (the one dotted key), then the rest: ansible-lint's key-order."""
+    module = [key for key in task if "." in key]
+    return {key: task[key] for key in ["name", *module, *task] if key in task}
+
+
+def write_playbook(path, plays: list[dict[str, Any]]) -> None:
+    plays = [dict(play, tasks=[_name_first(task) for task in play.get("tasks", [])]) for play in plays]
+    path.write_text("---\n" + yaml.dump(plays, Dumper=_IndentedDumper, sort_keys=False))
+    WRITTEN_PLAYBOOKS.append(str(path))
 
 
 @dataclass
@@ -43,6 +65,7 @@ def built_collection(tmp_path_factory) -> BuiltCollection:
         check=True,
         capture_output=True,
     )
+    INSTALLED_AT.append(str(installed))
     return BuiltCollection(tarball, str(installed))
 
 
@@ -119,9 +142,9 @@ class Ansible:
         unless connection=False)."""
         self.count += 1
         path = self.tmp_path / f"playbook-{self.count}.yml"
-        body = dict(name="test", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
+        body = dict(name="Test", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
         body.update(play or {})
-        path.write_text(yaml.safe_dump([body], sort_keys=False))
+        write_playbook(path, [body])
         command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(path), *args]
         return self._run(command, self.env(connection, env))
 
@@ -129,7 +152,7 @@ class Ansible:
         """Run whole plays, with the connection from the environment."""
         self.count += 1
         path = self.tmp_path / f"playbook-{self.count}.yml"
-        path.write_text(yaml.safe_dump(plays, sort_keys=False))
+        write_playbook(path, plays)
         return self._run([os.path.join(BIN, "ansible-playbook"), str(path), *args], self.env(True, env))
 
     def adhoc(
@@ -162,3 +185,23 @@ def objects(server):
     assistant = server.store.create_assistant({"model": "local-echo", "tools": [{"type": "code_interpreter"}]})
     thread = server.store.create_thread({"messages": [{"role": "user", "content": "What is 6 x 7?"}]})
     return assistant, thread
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """The playbooks the tests wrote are test playbooks too: hold them to
+    ansible-lint's production profile, as the role and the demo are."""
+    if not WRITTEN_PLAYBOOKS or exitstatus != 0:
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_COLLECTIONS_PATH=INSTALLED_AT[0], PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1")
+    work = os.path.dirname(os.path.dirname(WRITTEN_PLAYBOOKS[0]))  # outside the repo: no project config applies
+    command = [os.path.join(BIN, "ansible-lint"), "--offline", "--nocolor", "--profile", "production"]
+    done = subprocess.run(
+        [*command, *WRITTEN_PLAYBOOKS], env=env, cwd=work, capture_output=True, text=True, check=False
+    )
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    verdict = "passed" if done.returncode == 0 else "FAILED"
+    reporter.write_line(f"ansible-lint on the {len(WRITTEN_PLAYBOOKS)} playbooks the tests wrote: {verdict}")
+    if done.returncode != 0:
+        reporter.write_line(done.stdout + done.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -43,7 +43,7 @@ def test_module_runs_with_exactly_the_injected_environment(ansible, server, obje
     env = injected_env({"api_key": API_KEY, "api_base": server.api_base, "organization": organization})
     assert env["OPENAI_ORGANIZATION"] == organization
     outcome = ansible.playbook(
-        [{"name": "run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
+        [{"name": "Run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
         "-vvvv",
         env=env,
         connection=False,
@@ -59,11 +59,11 @@ def test_an_empty_api_base_means_the_default_endpoint(ansible, server):
     env = injected_env({"api_key": API_KEY})
     assert env["OPENAI_API_BASE"] == ""
     outcome = ansible.playbook(
-        [{"name": "run", "seed.openai.openai_thread_run": {"thread": "thread_1", "assistant": "asst_1"}}],
+        [{"name": "Run", "seed.openai.openai_thread_run": {"thread": "thread_1", "assistant": "asst_1"}}],
         "--check",
         env=env,
         connection=False,
     )
 
     assert outcome.rc == 0, outcome.stdout[-2000:] + outcome.stderr[-2000:]
-    assert outcome.task("run")["request"]["url"] == "https://api.openai.com/v1/threads/thread_1/runs"
+    assert outcome.task("Run")["request"]["url"] == "https://api.openai.com/v1/threads/thread_1/runs"

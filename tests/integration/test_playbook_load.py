@@ -28,13 +28,13 @@ def test_200_runs_under_503s_exactly_once_each(ansible, server, tmp_path):
         }
     }
     loop_play = {
-        "name": "loop",
+        "name": "Loop",
         "hosts": "localhost",
         "gather_facts": False,
-        "tasks": [dict(start, name="loop run", loop=threads[:RUNS_PER_LOOP])],
+        "tasks": [dict(start, name="Loop run", loop=threads[:RUNS_PER_LOOP])],
     }
     hosts_play = {
-        "name": "hosts",
+        "name": "Hosts",
         "hosts": "load",
         "gather_facts": False,
         "serial": HOSTS,
@@ -43,7 +43,7 @@ def test_200_runs_under_503s_exactly_once_each(ansible, server, tmp_path):
             f"{RUNS_PER_HOST}:][:{RUNS_PER_HOST}] }}}}",
             "all_threads": threads[RUNS_PER_LOOP:],
         },
-        "tasks": [dict(start, name="host run", loop="{{ mine }}")],
+        "tasks": [dict(start, name="Host run", loop="{{ mine }}")],
     }
     outcome = ansible.run_plays([loop_play, hosts_play], "-i", str(inventory), "--forks", "10")
 

@@ -16,7 +16,7 @@ def test_wait_then_use_the_answer_in_a_later_task(ansible, server, objects):
     outcome = ansible.playbook(
         [
             {
-                "name": "run",
+                "name": "Run",
                 "seed.openai.openai_thread_run": {
                     "thread": thread["id"],
                     "assistant": assistant["id"],
@@ -24,12 +24,12 @@ def test_wait_then_use_the_answer_in_a_later_task(ansible, server, objects):
                     "poll_interval": 0.1,
                 },
             },
-            {"name": "status", "ansible.builtin.set_fact": {"final": "{{ openai_thread_run.status }}"}},
+            {"name": "Status", "ansible.builtin.set_fact": {"final": "{{ openai_thread_run.status }}"}},
         ]
     )
 
     assert outcome.rc == 0, outcome.stdout
-    assert outcome.task("status")["ansible_facts"]["final"] == "completed"
+    assert outcome.task("Status")["ansible_facts"]["final"] == "completed"
     assert len({r["peer"] for r in server.requests}) == 1
 
 
@@ -50,10 +50,10 @@ def test_failed_run_fails_the_task_and_rescue_sees_the_run(ansible, server, obje
     outcome = ansible.playbook(
         [
             {
-                "name": "guarded",
+                "name": "Guarded",
                 "block": [
                     {
-                        "name": "run",
+                        "name": "Run",
                         "register": "attempt",
                         "seed.openai.openai_thread_run": {
                             "thread": thread["id"],
@@ -64,15 +64,15 @@ def test_failed_run_fails_the_task_and_rescue_sees_the_run(ansible, server, obje
                     }
                 ],
                 "rescue": [
-                    {"name": "report", "ansible.builtin.set_fact": {"why": "{{ attempt.run.last_error.code }}"}}
+                    {"name": "Report", "ansible.builtin.set_fact": {"why": "{{ attempt.run.last_error.code }}"}}
                 ],
             }
         ]
     )
 
     assert outcome.rc == 0, outcome.stdout
-    assert outcome.task("run")["_status"] == "failed"
-    assert outcome.task("report")["ansible_facts"]["why"] == "server_error"
+    assert outcome.task("Run")["_status"] == "failed"
+    assert outcome.task("Report")["ansible_facts"]["why"] == "server_error"
 
 
 def test_requires_action_with_functions(ansible, server, objects):
@@ -80,7 +80,7 @@ def test_requires_action_with_functions(ansible, server, objects):
     outcome = ansible.playbook(
         [
             {
-                "name": "run",
+                "name": "Run",
                 "seed.openai.openai_thread_run": {
                     "thread": thread["id"],
                     "assistant": assistant["id"],
@@ -93,7 +93,7 @@ def test_requires_action_with_functions(ansible, server, objects):
         ]
     )
 
-    result = outcome.task("run")
+    result = outcome.task("Run")
     assert result["run"]["status"] == "requires_action"
     assert result["tool_calls"][0]["function"]["name"] == "get_ticket"
 
@@ -101,7 +101,7 @@ def test_requires_action_with_functions(ansible, server, objects):
 def test_api_key_header_and_api_version_through_module_defaults(ansible, server, objects):
     assistant, thread = objects
     outcome = ansible.playbook(
-        [{"name": "run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
+        [{"name": "Run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
         play={"module_defaults": {"group/seed.openai.openai": {"auth_type": "api_key", "api_version": "2025-01-01"}}},
     )
 
@@ -115,7 +115,7 @@ def test_proxy_from_environment(ansible, server, objects):
     assistant, thread = objects
     with ForwardProxy() as proxy:
         outcome = ansible.playbook(
-            [{"name": "run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
+            [{"name": "Run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
             env={"HTTP_PROXY": proxy.url, "http_proxy": proxy.url},
         )
     assert outcome.rc == 0, outcome.stdout
@@ -159,18 +159,23 @@ def test_private_tls_fails_by_default_passes_with_ca_path_or_without_checks(ansi
         first = dict(base, metadata={"try": "ca_path"}, ca_path=certificate[0])
         outcome = ansible.playbook(
             [
-                {"name": "default", "seed.openai.openai_thread_run": base, "ignore_errors": True},
-                {"name": "ca_path", "seed.openai.openai_thread_run": dict(first, wait=True, poll_interval=0.1)},
-                {"name": "unchecked", "seed.openai.openai_thread_run": dict(base, validate_certs=False)},
+                {
+                    "name": "Default",
+                    "seed.openai.openai_thread_run": base,
+                    "ignore_errors": True,
+                    "register": "refused",
+                },
+                {"name": "With ca_path", "seed.openai.openai_thread_run": dict(first, wait=True, poll_interval=0.1)},
+                {"name": "Unchecked", "seed.openai.openai_thread_run": dict(base, validate_certs=False)},
             ]
         )
         assert_answers_match_contract(tls_server)
 
-    default = outcome.task("default")
+    default = outcome.task("Default")
     assert default["_status"] == "failed"
     assert default["msg"].startswith(f"POST {tls_server.api_base}/threads/{thread['id']}/runs failed: TLS error (")
     assert "CERTIFICATE_VERIFY_FAILED" in default["msg"] and "set ca_path" in default["msg"]
-    assert outcome.task("ca_path").get("run", {}).get("status") == "completed", outcome.task("ca_path")
-    unchecked = outcome.task("unchecked")
+    assert outcome.task("With ca_path").get("run", {}).get("status") == "completed", outcome.task("With ca_path")
+    unchecked = outcome.task("Unchecked")
     assert unchecked["run"]["status"] == "queued"
     assert any("validate_certs is off" in w for w in warning_texts(unchecked))

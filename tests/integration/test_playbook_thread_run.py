@@ -15,7 +15,7 @@ RUNS = r"/threads/[^/]+/runs"
 
 def run_task(thread, assistant, **options):
     return {
-        "name": "start",
+        "name": "Start",
         "seed.openai.openai_thread_run": dict(thread=thread, assistant=assistant, **options),
         "register": "started",
     }
@@ -30,20 +30,20 @@ def test_playbook_with_module_defaults_register_and_fact(ansible, server, object
     outcome = ansible.playbook(
         [
             run_task(thread["id"], assistant["id"], metadata={"ticket": "7"}),
-            {"name": "use the fact", "ansible.builtin.set_fact": {"seen": "{{ openai_thread_run }}"}},
-            {"name": "use the registered run", "ansible.builtin.set_fact": {"again": "{{ started.run.id }}"}},
+            {"name": "Use the fact", "ansible.builtin.set_fact": {"seen": "{{ openai_thread_run }}"}},
+            {"name": "Use the registered run", "ansible.builtin.set_fact": {"again": "{{ started.run.id }}"}},
         ],
         connection=False,
         play={"module_defaults": {"group/seed.openai.openai": {"api_base": server.api_base, "api_key": API_KEY}}},
     )
 
     assert outcome.rc == 0, outcome.stdout
-    started = outcome.task("start")
+    started = outcome.task("Start")
     (created,) = server.store.all_runs()
     assert started["_status"] == "changed"
     assert started["run"]["id"] == created["id"]
-    assert outcome.task("use the fact")["ansible_facts"]["seen"]["id"] == created["id"]
-    assert outcome.task("use the registered run")["ansible_facts"]["again"] == created["id"]
+    assert outcome.task("Use the fact")["ansible_facts"]["seen"]["id"] == created["id"]
+    assert outcome.task("Use the registered run")["ansible_facts"]["again"] == created["id"]
     assert posts(server)[0]["body"] == {"assistant_id": assistant["id"], "metadata": {"ticket": "7"}}
 
 
@@ -82,7 +82,7 @@ def test_check_mode_sends_nothing(ansible, server, objects):
 
     assert outcome.rc == 0
     assert server.requests == []
-    assert outcome.task("start")["request"]["body"] == {"assistant_id": assistant["id"]}
+    assert outcome.task("Start")["request"]["body"] == {"assistant_id": assistant["id"]}
 
 
 def test_key_never_in_verbose_output_even_as_a_task_argument(ansible, server, objects):
@@ -145,7 +145,7 @@ def test_a_sequence_of_server_errors(ansible, server, objects):
     # Each wait is at least what was due, plus at most 10 % jitter and a little overhead.
     for gap, due in zip(gaps, (1.0, 2.0, 0.1, 0.1)):
         assert due - 0.05 <= gap <= due * 1.1 + 0.3, gaps
-    assert len(outcome.task("start")["warnings"]) == 4
+    assert len(outcome.task("Start")["warnings"]) == 4
 
 
 def test_retries_exhausted_fail_with_the_last_error(ansible, server, objects):
@@ -153,7 +153,7 @@ def test_retries_exhausted_fail_with_the_last_error(ansible, server, objects):
     server.faults.add(Fault(method="POST", path=RUNS, status=502, body="html", times=10))
     outcome = ansible.playbook([run_task(thread["id"], assistant["id"], max_retry_count=1)])
 
-    result = outcome.task("start")
+    result = outcome.task("Start")
     assert result["_status"] == "failed"
     assert result["msg"] == (
         "OpenAI API returned 502 (Bad Gateway): 502 Bad Gateway Bad Gateway The upstream server sent an "
@@ -169,7 +169,7 @@ def test_run_created_then_500_with_retries_returns_the_one_run(ansible, server, 
 
     assert outcome.rc == 0, outcome.stdout
     (created,) = server.store.all_runs()
-    assert outcome.task("start")["run"]["id"] == created["id"]
+    assert outcome.task("Start")["run"]["id"] == created["id"]
 
 
 def test_read_timeout_and_reset(ansible, server, objects):
@@ -177,29 +177,31 @@ def test_read_timeout_and_reset(ansible, server, objects):
     server.faults.add(Fault(method="POST", path=RUNS, delay=2.0))
     server.faults.add(Fault(method="POST", path=RUNS, reset=True))
     task = run_task(thread["id"], assistant["id"], timeout=0.5)
-    outcome = ansible.playbook([dict(task, ignore_errors=True, name="slow"), dict(task, name="reset")])
+    outcome = ansible.playbook([dict(task, ignore_errors=True, register="slow", name="Slow"), dict(task, name="Reset")])
 
-    assert "timed out after 0.5 s" in outcome.task("slow")["msg"]
-    assert outcome.task("reset")["_status"] == "failed"
+    assert "timed out after 0.5 s" in outcome.task("Slow")["msg"]
+    assert outcome.task("Reset")["_status"] == "failed"
     assert server.store.all_runs() == []
 
 
 def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):
     assistant, thread = objects
     bad = {
-        "empty thread": {"thread": ""},
+        "Empty thread": {"thread": ""},
         "17 pairs": {"metadata": {f"k{i}": "v" for i in range(17)}},
-        "int value": {"metadata": {"n": 1}},
-        "retry count": {"max_retry_count": 101},
-        "timeout": {"timeout": -1},
-        "no scheme": {"api_base": "127.0.0.1:9/v1"},
-        "tool not a dict": {"tools": [["code_interpreter"]]},
+        "Int value": {"metadata": {"n": 1}},
+        "Retry count": {"max_retry_count": 101},
+        "Timeout": {"timeout": -1},
+        "No scheme": {"api_base": "127.0.0.1:9/v1"},
+        "Tool not a dict": {"tools": [["code_interpreter"]]},
     }
     tasks = []
     for name, options in bad.items():
         args = dict(thread=thread["id"], assistant=assistant["id"])
         args.update(options)
-        tasks.append({"name": name, "seed.openai.openai_thread_run": args, "ignore_errors": True})
+        tasks.append(
+            {"name": name, "seed.openai.openai_thread_run": args, "ignore_errors": True, "register": "refused"}
+        )
     outcome = ansible.playbook(tasks)
 
     assert server.requests == []
@@ -208,7 +210,7 @@ def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):
         assert result["_status"] == "failed", name
         assert "\n" not in result["msg"] and len(result["msg"]) < 300, result["msg"]
     assert outcome.task("17 pairs")["msg"] == "metadata has 17 pairs; the API allows at most 16"
-    assert outcome.task("int value")["msg"].startswith("metadata value of 'n' is a int")
+    assert outcome.task("Int value")["msg"].startswith("metadata value of 'n' is a int")
 
 
 def test_redirect_to_another_host_gets_no_key(ansible, server, objects):
@@ -217,5 +219,5 @@ def test_redirect_to_another_host_gets_no_key(ansible, server, objects):
         server.faults.add(Fault(method="POST", path=RUNS, redirect=f"{elsewhere.api_base}/threads/{thread['id']}/runs"))
         outcome = ansible.playbook([run_task(thread["id"], assistant["id"])])
         assert elsewhere.requests == []
-    assert "Redirect to http://127.0.0.1:" in outcome.task("start")["msg"]
-    assert "not followed; set api_base to the final URL" in outcome.task("start")["msg"]
+    assert "Redirect to http://127.0.0.1:" in outcome.task("Start")["msg"]
+    assert "not followed; set api_base to the final URL" in outcome.task("Start")["msg"]

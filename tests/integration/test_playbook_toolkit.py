@@ -5,24 +5,24 @@ from __future__ import annotations
 
 def test_assistant_idempotence_check_mode_and_diff(ansible, server):
     task = {
-        "name": "helpdesk",
+        "name": "Helpdesk",
         "seed.openai.openai_assistant": {"name": "helpdesk", "model": "local", "instructions": "Be brief."},
     }
     checked = ansible.playbook([task], "--check")
-    assert checked.task("helpdesk")["_status"] == "changed"
+    assert checked.task("Helpdesk")["_status"] == "changed"
     assert server.store.assistants == {}
 
-    outcome = ansible.playbook([task, dict(task, name="again")])
-    assert outcome.task("helpdesk")["_status"] == "changed"
-    assert outcome.task("again")["_status"] == "ok"
+    outcome = ansible.playbook([task, dict(task, name="Again")])
+    assert outcome.task("Helpdesk")["_status"] == "changed"
+    assert outcome.task("Again")["_status"] == "ok"
     assert len(server.store.assistants) == 1
 
     changed = ansible.playbook(
-        [{"name": "update", "seed.openai.openai_assistant": {"name": "helpdesk", "instructions": "Be thorough."}}],
+        [{"name": "Update", "seed.openai.openai_assistant": {"name": "helpdesk", "instructions": "Be thorough."}}],
         "--diff",
     )
-    assert changed.task("update")["_status"] == "changed"
-    assert changed.task("update")["diff"] == {
+    assert changed.task("Update")["_status"] == "changed"
+    assert changed.task("Update")["diff"] == {
         "before": {"instructions": "Be brief."},
         "after": {"instructions": "Be thorough."},
     }
@@ -36,21 +36,21 @@ def test_the_whole_flow_with_each_module(ansible, server):
     outcome = ansible.playbook(
         [
             {
-                "name": "assistant",
+                "name": "Assistant",
                 "register": "a",
                 "seed.openai.openai_assistant": {
-                    "name": "flow",
+                    "name": "Flow",
                     "model": "local",
                     "tools": [{"type": "function", "function": fn}],
                 },
             },
-            {"name": "thread", "register": "t", "seed.openai.openai_thread": {"metadata": {"case": "flow"}}},
+            {"name": "Thread", "register": "t", "seed.openai.openai_thread": {"metadata": {"case": "flow"}}},
             {
-                "name": "message",
+                "name": "Message",
                 "seed.openai.openai_thread_message": {"thread": "{{ t.thread }}", "content": "Ticket 7?"},
             },
             {
-                "name": "run",
+                "name": "Run",
                 "register": "r",
                 "seed.openai.openai_thread_run": {
                     "thread": "{{ t.thread }}",
@@ -60,7 +60,7 @@ def test_the_whole_flow_with_each_module(ansible, server):
                 },
             },
             {
-                "name": "answer calls",
+                "name": "Answer calls",
                 "register": "o",
                 "seed.openai.openai_thread_run_tool_outputs": {
                     "run": "{{ r.run }}",
@@ -70,17 +70,17 @@ def test_the_whole_flow_with_each_module(ansible, server):
                 },
             },
             {
-                "name": "info",
+                "name": "Info",
                 "register": "i",
                 "seed.openai.openai_thread_run_info": {"run": "{{ o.run }}", "steps": True},
             },
             {
-                "name": "messages",
+                "name": "Messages",
                 "register": "m",
                 "seed.openai.openai_thread_messages_info": {"thread": "{{ t.thread }}"},
             },
             {
-                "name": "second run",
+                "name": "Second run",
                 "register": "s",
                 "seed.openai.openai_thread_run": {
                     "thread": "{{ t.thread }}",
@@ -89,32 +89,32 @@ def test_the_whole_flow_with_each_module(ansible, server):
                 },
             },
             {
-                "name": "cancel",
+                "name": "Cancel",
                 "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "wait": True, "poll_interval": 0.1},
             },
-            {"name": "cancel again", "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "force": True}},
-            {"name": "runs", "register": "l", "seed.openai.openai_thread_run_info": {"thread": "{{ t.thread }}"}},
-            {"name": "delete", "seed.openai.openai_thread": {"thread": "{{ t.thread }}", "state": "absent"}},
+            {"name": "Cancel again", "seed.openai.openai_thread_run_cancel": {"run": "{{ s.run }}", "force": True}},
+            {"name": "Runs", "register": "l", "seed.openai.openai_thread_run_info": {"thread": "{{ t.thread }}"}},
+            {"name": "Delete", "seed.openai.openai_thread": {"thread": "{{ t.thread }}", "state": "absent"}},
         ]
     )
 
     assert outcome.rc == 0, outcome.stdout
-    assert outcome.task("run")["run"]["status"] == "requires_action"
-    assert outcome.task("answer calls")["run"]["status"] == "completed"
-    assert outcome.task("info")["steps"][0]["type"] == "message_creation"
-    assert outcome.task("messages")["latest_answer"] == "Tool outputs: disk full"
-    assert outcome.task("cancel")["run"]["status"] == "cancelled"
-    assert outcome.task("cancel again")["_status"] == "ok"
-    assert [r["status"] for r in outcome.task("runs")["runs"]] == ["cancelled", "completed"]
-    assert outcome.task("delete")["_status"] == "changed"
+    assert outcome.task("Run")["run"]["status"] == "requires_action"
+    assert outcome.task("Answer calls")["run"]["status"] == "completed"
+    assert outcome.task("Info")["steps"][0]["type"] == "message_creation"
+    assert outcome.task("Messages")["latest_answer"] == "Tool outputs: disk full"
+    assert outcome.task("Cancel")["run"]["status"] == "cancelled"
+    assert outcome.task("Cancel again")["_status"] == "ok"
+    assert [r["status"] for r in outcome.task("Runs")["runs"]] == ["cancelled", "completed"]
+    assert outcome.task("Delete")["_status"] == "changed"
     assert server.store.threads == {}
 
 
 def role_play(**role_vars):
     return [
-        {"name": "role", "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"}, "vars": role_vars},
+        {"name": "Role", "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"}, "vars": role_vars},
         {
-            "name": "facts",
+            "name": "Facts",
             "ansible.builtin.set_fact": {
                 "answer": "{{ assistant_run_answer }}",
                 "status": "{{ assistant_run_run.status }}",
@@ -138,7 +138,7 @@ def test_role_answers_function_calls_and_reads_the_answer(ansible, server):
     )
 
     assert outcome.rc == 0, outcome.stdout
-    facts = outcome.task("facts")["ansible_facts"]
+    facts = outcome.task("Facts")["ansible_facts"]
     assert facts == {"answer": "Tool outputs: 4 C, rain", "status": "completed", "pending": []}
     (run,) = server.store.all_runs()
     assert run["assistant_id"] == assistant["id"]
@@ -155,7 +155,7 @@ def test_role_stops_cleanly_when_a_function_has_no_answer(ansible, server):
     )
 
     assert outcome.rc == 0, outcome.stdout
-    facts = outcome.task("facts")["ansible_facts"]
+    facts = outcome.task("Facts")["ansible_facts"]
     assert facts["status"] == "requires_action" and facts["pending"] == ["get_weather"]
     assert facts["answer"] in (None, "", "None")
     assert "waits for get_weather" in outcome.stdout
@@ -183,5 +183,5 @@ def test_role_continues_an_existing_thread_and_runs_in_check_mode(ansible, serve
         )
     )
     assert outcome.rc == 0, outcome.stdout
-    assert outcome.task("facts")["ansible_facts"]["answer"] == "You said: hi"
+    assert outcome.task("Facts")["ansible_facts"]["answer"] == "You said: hi"
     assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user", "assistant"]
