@@ -20,7 +20,15 @@ for path in (NAMESPACE_ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "te
         sys.path.insert(0, path)
 
 from assistants_server import AssistantsServer
+from hypothesis import HealthCheck, settings
 from support import API_KEY, assert_answers_match_contract
+
+# Property tests check correctness, not speed: no deadline, and the same
+# examples on every run, so a loaded 2-core machine cannot fail them.
+settings.register_profile(
+    "deterministic", deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("deterministic")
 
 
 @pytest.fixture

@@ -174,14 +174,22 @@ def test_run_created_then_500_with_retries_returns_the_one_run(ansible, server, 
 
 def test_read_timeout_and_reset(ansible, server, objects):
     assistant, thread = objects
-    server.faults.add(Fault(method="POST", path=RUNS, delay=2.0))
-    server.faults.add(Fault(method="POST", path=RUNS, reset=True))
-    task = run_task(thread["id"], assistant["id"], timeout=0.5)
-    outcome = ansible.playbook([dict(task, ignore_errors=True, register="slow", name="Slow"), dict(task, name="Reset")])
+    # Each case on a thread of its own: the slow POST's run, made after the
+    # client gave up, must not be seen by the reset case's lookup.
+    other = server.store.create_thread({"messages": [{"role": "user", "content": "Again?"}]})
+    server.faults.add(Fault(method="POST", path=f"/threads/{thread['id']}/runs", delay=2.0))
+    server.faults.add(Fault(method="POST", path=f"/threads/{other['id']}/runs", reset=True))
+    slow = dict(run_task(thread["id"], assistant["id"], timeout=0.5), ignore_errors=True, register="slow", name="Slow")
+    reset = dict(run_task(other["id"], assistant["id"], timeout=0.5), name="Reset")
+    outcome = ansible.playbook([slow, reset])
 
     assert "timed out after 0.5 s" in outcome.task("Slow")["msg"]
     assert outcome.task("Reset")["_status"] == "failed"
-    assert server.store.all_runs() == []
+    # The slow POST is still being handled after the client gave up: once it
+    # is done it has made its one run; the reset made none, and nothing was resent.
+    server.wait_idle()
+    assert [run["thread_id"] for run in server.store.all_runs()] == [thread["id"]]
+    assert len(posts(server)) == 2
 
 
 def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):

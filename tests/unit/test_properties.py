@@ -54,7 +54,7 @@ run_options = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(
     run_options,
     st.sampled_from(["auto", "last_messages", None]),
@@ -92,7 +92,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(st.one_of(st.binary(max_size=2000), json_values.map(lambda v: json.dumps(v).encode())))
 def test_error_bodies_always_give_one_line(raw):
     error = parse_error_body(raw)
@@ -100,7 +100,7 @@ def test_error_bodies_always_give_one_line(raw):
     assert error["message"] and "\n" not in error["message"] and len(error["message"]) <= 300
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(
     st.lists(
         st.one_of(

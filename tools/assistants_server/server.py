@@ -46,6 +46,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_api(self) -> None:
         app = self.server.app
+        app.begin_request()
+        try:
+            self._handle_api(app)
+        finally:
+            app.end_request()
+
+    def _handle_api(self, app: AssistantsServer) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -227,6 +234,8 @@ class AssistantsServer:
         self.faults = FaultPlan()
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._idle = threading.Condition(self._lock)
         self._httpd = _HTTPServer(("127.0.0.1", port), Handler)
         self._httpd.app = self
         self.scheme = "http"
@@ -248,6 +257,22 @@ class AssistantsServer:
     def record(self, record: dict[str, Any]) -> None:
         with self._lock:
             self.requests.append(record)
+
+    def begin_request(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def end_request(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until no request is being handled: a delayed fault has done
+        its work (or given up) before a test looks at the store."""
+        with self._lock:
+            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} request(s) still in flight after {timeout:g} s")
 
     def check_auth(self, headers: dict[str, str]) -> None:
         given = headers.get("authorization", "")
