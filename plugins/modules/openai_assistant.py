@@ -98,12 +98,12 @@ assistant:
   sample: {id: asst_abc123, object: assistant, name: helpdesk, model: gpt-5-mini, tools: []}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.resources import assistant_url, pages
-from ansible_collections.seed.openai.plugins.module_utils.run_body import check_ranges
-from ansible_collections.seed.openai.plugins.module_utils.validation import check_metadata, merge_tools
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._resources import assistant_url, pages
+from ansible_collections.seed.openai.plugins.module_utils._run_body import check_ranges
+from ansible_collections.seed.openai.plugins.module_utils._validation import check_metadata, merge_tools
 
 SETTINGS = (
     "name",

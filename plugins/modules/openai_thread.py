@@ -75,12 +75,12 @@ thread:
   sample: {id: thread_abc123, object: thread, created_at: 1795692567, metadata: {}, tool_resources: {}}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.resources import thread_url
-from ansible_collections.seed.openai.plugins.module_utils.run_body import check_message
-from ansible_collections.seed.openai.plugins.module_utils.validation import check_metadata
+from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._resources import thread_url
+from ansible_collections.seed.openai.plugins.module_utils._run_body import check_message
+from ansible_collections.seed.openai.plugins.module_utils._validation import check_metadata
 
 
 def run_module() -> None:

@@ -85,16 +85,16 @@ request:
 
 import re
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import (
+from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._polling import (
     RunNotFinished,
     check_wait_options,
     wait_for_run,
 )
-from ansible_collections.seed.openai.plugins.module_utils.resources import run_url, thread_url
-from ansible_collections.seed.openai.plugins.module_utils.run_body import check_message
+from ansible_collections.seed.openai.plugins.module_utils._resources import run_url, thread_url
+from ansible_collections.seed.openai.plugins.module_utils._run_body import check_message
 
 ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
 # A new run may start between our wait and our message; give up after this many.

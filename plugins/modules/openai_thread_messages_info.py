@@ -68,10 +68,10 @@ latest_answer:
   sample: The backup failed because the disk was full.
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.resources import message_text, pages, thread_url
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._resources import message_text, pages, thread_url
 
 
 def run_module() -> None:

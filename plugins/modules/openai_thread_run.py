@@ -168,16 +168,16 @@ request_id:
   type: str
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils.run_body import (
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils._run_body import (
     RUN_ARGSPEC,
     build_run_body,
     needs_assistant_tools,
 )
-from ansible_collections.seed.openai.plugins.module_utils.runs import create_query, create_url, start_run
+from ansible_collections.seed.openai.plugins.module_utils._runs import create_query, create_url, start_run
 
 
 def run_module() -> None:

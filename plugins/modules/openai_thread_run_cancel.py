@@ -54,10 +54,10 @@ run:
   sample: {id: run_abc123, object: thread.run, status: cancelling}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils.resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils._resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
 
 CANCELLABLE = ("queued", "in_progress", "requires_action")
 

@@ -86,16 +86,16 @@ tool_calls:
 
 import json
 
-from ansible_collections.seed.openai.plugins.module_utils.errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils.polling import (
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
+from ansible_collections.seed.openai.plugins.module_utils._polling import (
     WAIT_ARGSPEC,
     check_wait_options,
     tool_calls,
     wait_for_run,
 )
-from ansible_collections.seed.openai.plugins.module_utils.resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
-from ansible_collections.seed.openai.plugins.module_utils.streaming import read_run_stream
+from ansible_collections.seed.openai.plugins.module_utils._resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
+from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
 
 
 def tool_outputs_body(outputs):

@@ -7,7 +7,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
 
-from ansible_collections.seed.openai.plugins.module_utils import backoff
+from ansible_collections.seed.openai.plugins.module_utils import _backoff
 
 
 class ModuleResult(dict):
@@ -22,7 +22,7 @@ class ModuleResult(dict):
 def waits(monkeypatch) -> list[float]:
     """Retry waits, recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(backoff, "pause", recorded.append)
+    monkeypatch.setattr(_backoff, "pause", recorded.append)
     return recorded
 
 

@@ -9,9 +9,9 @@ import sys
 import pytest
 import requests
 
-from ansible_collections.seed.openai.plugins.module_utils.backoff import backoff_delay, parse_retry_after
-from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings, path_segment, redact_url
-from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, InvalidInput, parse_error_body
+from ansible_collections.seed.openai.plugins.module_utils._backoff import backoff_delay, parse_retry_after
+from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings, path_segment, redact_url
+from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, parse_error_body
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -135,7 +135,7 @@ def test_backoff_grows_and_is_capped(number, base):
 def test_client_imports_nothing_from_ansible():
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import ansible_collections.seed.openai.plugins.module_utils.client as c;"
+        "import ansible_collections.seed.openai.plugins.module_utils._client as c;"
         "print(sorted(m for m in sys.modules if m == 'ansible' or m.startswith('ansible.')))"
     )
     out = subprocess.run(

@@ -9,7 +9,7 @@ import pytest
 from assistants_server import spec
 from support import API_KEY
 
-from ansible_collections.seed.openai.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.seed.openai.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
 

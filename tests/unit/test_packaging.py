@@ -8,8 +8,8 @@ import os
 import yaml
 from support import API_KEY
 
-from ansible_collections.seed.openai.plugins.module_utils import module as module_utils
-from ansible_collections.seed.openai.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.seed.openai.plugins.module_utils import _module as module_utils
+from ansible_collections.seed.openai.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -9,10 +9,10 @@ from assistants_server import spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.seed.openai.plugins.module_utils.backoff import parse_retry_after
-from ansible_collections.seed.openai.plugins.module_utils.errors import OpenAIError, parse_error_body
-from ansible_collections.seed.openai.plugins.module_utils.run_body import build_run_body
-from ansible_collections.seed.openai.plugins.module_utils.streaming import read_run_stream, server_sent_events
+from ansible_collections.seed.openai.plugins.module_utils._backoff import parse_retry_after
+from ansible_collections.seed.openai.plugins.module_utils._errors import OpenAIError, parse_error_body
+from ansible_collections.seed.openai.plugins.module_utils._run_body import build_run_body
+from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream, server_sent_events
 
 text = st.text(min_size=1, max_size=40)
 metadata = st.dictionaries(st.text(min_size=1, max_size=64), st.text(max_size=512), max_size=16)

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ansible_collections.seed.openai.plugins.module_utils.client import OpenAIClient, Settings
-from ansible_collections.seed.openai.plugins.module_utils.errors import APIError, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils.polling import check_outcome, tool_calls
+from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings
+from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, OpenAIError
+from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, tool_calls
 
 # Looked up, not imported: the client imports them only when a request is due.
 MISSING_LIBS = [name for name in ("requests", "urllib3") if importlib.util.find_spec(name) is None]

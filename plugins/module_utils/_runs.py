@@ -9,13 +9,13 @@ import re
 import time
 from typing import Any, Callable, Optional
 
-from . import backoff
-from .client import OpenAIClient
-from .errors import APIError, OpenAIError, TransportError, retries_text
-from .resources import assistant_url, thread_url
-from .run_body import needs_assistant_tools, tool_flags
-from .streaming import read_run_stream
-from .validation import merge_tools
+from . import _backoff
+from ._client import OpenAIClient
+from ._errors import APIError, OpenAIError, TransportError, retries_text
+from ._resources import assistant_url, thread_url
+from ._run_body import needs_assistant_tools, tool_flags
+from ._streaming import read_run_stream
+from ._validation import merge_tools
 
 _ACTIVE_RUN = re.compile(r"already has an active run (\S+?)\.?$")
 # Slack, in seconds, around the window in which our run can have been created
@@ -85,7 +85,7 @@ def start_run(
                 raise
             attempt += 1
             client.note_retry(attempt, _cause(error), wait)
-            backoff.pause(wait)
+            _backoff.pause(wait)
 
 
 def _maybe_created(error: OpenAIError, attempt: int) -> bool:
@@ -106,8 +106,8 @@ def _next_wait(error: OpenAIError, attempt: int, max_retry_count: int) -> float 
         if error.status < 500:
             return None
         if error.retry_after is not None:
-            return error.retry_after if error.retry_after <= backoff.MAX_RETRY_AFTER else None
-    return backoff.backoff_delay(attempt + 1)
+            return error.retry_after if error.retry_after <= _backoff.MAX_RETRY_AFTER else None
+    return _backoff.backoff_delay(attempt + 1)
 
 
 def _cause(error: OpenAIError) -> str:

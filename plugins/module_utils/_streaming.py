@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import OpenAIError, one_line
+from ._errors import OpenAIError, one_line
 
 
 class StreamFailed(OpenAIError):

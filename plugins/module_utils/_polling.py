@@ -8,9 +8,9 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from .client import OpenAIClient
-from .errors import InvalidInput, OpenAIError
-from .resources import run_url
+from ._client import OpenAIClient
+from ._errors import InvalidInput, OpenAIError
+from ._resources import run_url
 
 RUN_STATUSES = [
     "queued",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InvalidInput
+from ._errors import InvalidInput
 
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InvalidInput
-from .validation import check_metadata, merge_tools
+from ._errors import InvalidInput
+from ._validation import check_metadata, merge_tools
 
 # Options sent as they are, when the task sets them.
 PLAIN_FIELDS = ("model", "instructions", "parallel_tool_calls")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Callable, Optional
 
-from . import backoff
-from .backoff import MAX_RETRY_AFTER, RETRY_STATUSES, SAFE_METHODS, backoff_delay, parse_retry_after
+from . import _backoff
+from ._backoff import MAX_RETRY_AFTER, RETRY_STATUSES, SAFE_METHODS, backoff_delay, parse_retry_after
 
 try:
     from urllib3.exceptions import MaxRetryError
@@ -88,4 +88,4 @@ class ReportingRetry(Retry):
                 last.error if last else None,
                 wait,
             )
-        backoff.pause(wait)
+        _backoff.pause(wait)

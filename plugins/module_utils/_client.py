@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .backoff import MAX_RETRY_AFTER, parse_retry_after
-from .errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body, retries_text
-from .version import COLLECTION_VERSION
+from ._backoff import MAX_RETRY_AFTER, parse_retry_after
+from ._errors import SUNSET_NOTE, APIError, InvalidInput, TransportError, parse_error_body, retries_text
+from ._version import COLLECTION_VERSION
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 OPENAI_HOSTS = frozenset(["api.openai.com"])
@@ -129,7 +129,7 @@ class OpenAIClient:
         import requests
         from requests.adapters import HTTPAdapter
 
-        from .retry import ReportingRetry
+        from ._retry import ReportingRetry
 
         self._requests = requests
         self.api_base = (settings.api_base or DEFAULT_API_BASE).rstrip("/")

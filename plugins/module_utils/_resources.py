@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .client import OpenAIClient, path_segment
-from .errors import InvalidInput
-from .ids import resolve_id
+from ._client import OpenAIClient, path_segment
+from ._errors import InvalidInput
+from ._ids import resolve_id
 
 MAX_PAGES = 100
 # The thread of the run a module works on; documented in seed.openai.run_thread.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import InvalidInput
+from ._errors import InvalidInput
 
 # For each kind: the key holding its ID in an object of that kind, and the key
 # that holds it in a run object (a run names its thread and its assistant).
