@@ -10,7 +10,12 @@ import pytest
 import requests
 
 from ansible_collections.seed.openai.plugins.module_utils._backoff import backoff_delay, parse_retry_after
-from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings, path_segment, redact_url
+from ansible_collections.seed.openai.plugins.module_utils._client import (
+    OpenAIClient,
+    Settings,
+    path_segment,
+    redact_url,
+)
 from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, parse_error_body
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
