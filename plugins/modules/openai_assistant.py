@@ -98,101 +98,12 @@ assistant:
   sample: {id: asst_abc123, object: assistant, name: helpdesk, model: gpt-5-mini, tools: []}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._resources import assistant_url, pages
-from ansible_collections.seed.openai.plugins.module_utils._run_body import check_ranges
-from ansible_collections.seed.openai.plugins.module_utils._validation import check_metadata, merge_tools
-
-SETTINGS = (
-    "name",
-    "model",
-    "instructions",
-    "description",
-    "tools",
-    "tool_resources",
-    "metadata",
-    "temperature",
-    "top_p",
-    "response_format",
-)
-
-
-def find_assistant(client, params):
-    if params["id"] is not None:
-        assistant_id = resolve_id(params["id"], "id", "assistant")
-        try:
-            return client.request("GET", assistant_url(client, assistant_id))
-        except OpenAIError as error:
-            if getattr(error, "status", None) == 404:
-                raise InvalidInput(
-                    f"No assistant has the id {assistant_id!r}; to create one, give name instead"
-                ) from None
-            raise
-    if not params["name"]:
-        raise InvalidInput("give id or name to find the assistant")
-    named = [a for a in pages(client, assistant_url(client), {"limit": 100}, True) if a.get("name") == params["name"]]
-    if len(named) > 1:
-        raise InvalidInput(f"{len(named)} assistants are named {params['name']!r}; give id to choose one")
-    return named[0] if named else None
-
-
-def desired_settings(params):
-    check_ranges(params)
-    desired = {key: params[key] for key in SETTINGS if params[key] is not None}
-    if "metadata" in desired:
-        check_metadata(desired["metadata"])
-    if "tools" in desired:
-        desired["tools"] = merge_tools(desired["tools"], {})
-    return desired
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import assistant
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            id=dict(type="raw"),
-            name=dict(type="str"),
-            model=dict(type="str"),
-            instructions=dict(type="str"),
-            description=dict(type="str"),
-            tools=dict(type="list", elements="dict"),
-            tool_resources=dict(type="dict"),
-            metadata=dict(type="dict"),
-            temperature=dict(type="float"),
-            top_p=dict(type="float"),
-            response_format=dict(type="raw"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        desired = desired_settings(params)
-        client = module.client()
-        current = find_assistant(client, params)
-        if params["state"] == "absent":
-            if current is None:
-                module.exit_json(changed=False)
-            if not module.check_mode:
-                client.request("DELETE", assistant_url(client, current["id"]))
-            module.exit_json(changed=True, assistant=current, diff=dict(before=current, after={}))
-        if current is None:
-            if "model" not in desired:
-                raise InvalidInput(f"No assistant is named {params['name']!r}; give model to create it")
-            created = desired if module.check_mode else client.request("POST", assistant_url(client), desired)
-            module.exit_json(changed=True, assistant=created, diff=dict(before={}, after=created))
-        changes = {key: value for key, value in desired.items() if current.get(key) != value}
-        if not changes:
-            module.exit_json(changed=False, assistant=current)
-        before = {key: current.get(key) for key in changes}
-        if module.check_mode:
-            updated = dict(current, **changes)
-        else:
-            updated = client.request("POST", assistant_url(client, current["id"]), changes)
-    except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_json(changed=True, assistant=updated, diff=dict(before=before, after=changes))
+    run_task_module("openai_assistant", assistant.run)
 
 
 def main() -> None:

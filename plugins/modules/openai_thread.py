@@ -75,61 +75,12 @@ thread:
   sample: {id: thread_abc123, object: thread, created_at: 1795692567, metadata: {}, tool_resources: {}}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._resources import thread_url
-from ansible_collections.seed.openai.plugins.module_utils._run_body import check_message
-from ansible_collections.seed.openai.plugins.module_utils._validation import check_metadata
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            thread=dict(type="raw", aliases=["thread_id"]),
-            messages=dict(type="list", elements="dict"),
-            tool_resources=dict(type="dict"),
-            metadata=dict(type="dict"),
-        ),
-        required_if=[("state", "absent", ["thread"])],
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        thread_id = None if params["thread"] is None else resolve_id(params["thread"], "thread", "thread")
-        wanted = {key: params[key] for key in ("tool_resources", "metadata") if params[key] is not None}
-        if "metadata" in wanted:
-            check_metadata(wanted["metadata"])
-        messages = [check_message(m, f"messages[{i}]") for i, m in enumerate(params["messages"] or [])]
-        if thread_id is not None and messages:
-            raise InvalidInput(
-                "messages are for a new thread; add messages to an existing one with openai_thread_message"
-            )
-        client = module.client()
-        if params["state"] == "absent":
-            if module.check_mode:
-                module.exit_json(changed=True)
-            try:
-                deleted = client.request("DELETE", thread_url(client, thread_id))
-            except APIError as error:
-                if error.status != 404:
-                    raise
-                module.exit_json(changed=False)
-            module.exit_json(changed=True, thread=deleted)
-        if thread_id is None:
-            body = dict(wanted, messages=messages) if messages else wanted
-            if module.check_mode:
-                module.exit_json(changed=True, request=client.describe("POST", client.url("threads"), body))
-            module.exit_json(changed=True, thread=client.request("POST", client.url("threads"), body))
-        current = client.request("GET", thread_url(client, thread_id))
-        changes = {key: value for key, value in wanted.items() if current.get(key) != value}
-        if not changes or module.check_mode:
-            module.exit_json(changed=bool(changes), thread=dict(current, **changes))
-        updated = client.request("POST", thread_url(client, thread_id), changes)
-    except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_json(changed=True, thread=updated)
+    run_task_module("openai_thread", thread.run)
 
 
 def main() -> None:

@@ -83,72 +83,12 @@ request:
   type: dict
 """
 
-import re
-
-from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._polling import (
-    RunNotFinished,
-    check_wait_options,
-    wait_for_run,
-)
-from ansible_collections.seed.openai.plugins.module_utils._resources import run_url, thread_url
-from ansible_collections.seed.openai.plugins.module_utils._run_body import check_message
-
-ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
-# A new run may start between our wait and our message; give up after this many.
-MAX_WAITS = 5
-
-
-def add_message(client, thread_id, body, params):
-    for _attempt in range(MAX_WAITS):
-        try:
-            return client.request("POST", thread_url(client, thread_id, "messages"), body)
-        except APIError as error:
-            active = ACTIVE_RUN.search(error.error.get("message") or "")
-            if error.status != 400 or active is None or not params["wait_for_active_run"]:
-                raise
-        run = client.request("GET", run_url(client, thread_id, active.group(1)))
-        run = wait_for_run(client, run, params)
-        if run.get("status") == "requires_action":
-            raise RunNotFinished(
-                f"Run {run['id']} waits for tool outputs; answer them with openai_thread_run_tool_outputs "
-                "or cancel the run, then add the message",
-                run,
-            )
-    raise RunNotFinished(f"Runs of {thread_id} kept starting; the message was not added", run)
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_message
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            thread=dict(type="raw", required=True, aliases=["thread_id"]),
-            role=dict(type="str", default="user", choices=["user", "assistant"]),
-            content=dict(type="raw", required=True),
-            attachments=dict(type="list", elements="dict"),
-            metadata=dict(type="dict"),
-            wait_for_active_run=dict(type="bool", default=False),
-            wait_timeout=dict(type="float", default=600),
-            poll_interval=dict(type="float", default=1),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        thread_id = resolve_id(params["thread"], "thread", "thread")
-        body = {key: params[key] for key in ("role", "content", "attachments", "metadata") if params[key] is not None}
-        check_message(body, "message")
-        check_wait_options(params)
-        client = module.client()
-        if module.check_mode:
-            module.exit_json(
-                changed=True, request=client.describe("POST", thread_url(client, thread_id, "messages"), body)
-            )
-        message = add_message(client, thread_id, body, params)
-    except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_json(changed=True, message=message)
+    run_task_module("openai_thread_message", thread_message.run)
 
 
 def main() -> None:

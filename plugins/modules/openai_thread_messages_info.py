@@ -68,36 +68,12 @@ latest_answer:
   sample: The backup failed because the disk was full.
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._resources import message_text, pages, thread_url
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_messages_info
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            thread=dict(type="raw", required=True, aliases=["thread_id"]),
-            run=dict(type="raw", aliases=["run_id"]),
-            limit=dict(type="int", default=20),
-            all=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        thread_id = resolve_id(params["thread"], "thread", "thread")
-        if not 1 <= params["limit"] <= 100:
-            raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
-        query = {"limit": params["limit"], "order": "desc"}
-        if params["run"] is not None:
-            query["run_id"] = resolve_id(params["run"], "run", "run")
-        client = module.client()
-        messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
-    except OpenAIError as error:
-        module.fail_from(error)
-    answers = [message_text(m) for m in messages if m.get("role") == "assistant"]
-    module.exit_json(changed=False, messages=messages, latest_answer=answers[0] if answers else None)
+    run_task_module("openai_thread_messages_info", thread_messages_info.run)
 
 
 def main() -> None:

@@ -168,51 +168,12 @@ request_id:
   type: str
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils._run_body import (
-    RUN_ARGSPEC,
-    build_run_body,
-    needs_assistant_tools,
-)
-from ansible_collections.seed.openai.plugins.module_utils._runs import create_query, create_url, start_run
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_run
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            thread=dict(type="raw", aliases=["thread_id", "input_object"]),
-            assistant=dict(type="raw", required=True, aliases=["assistant_id"]),
-            stream=dict(type="bool", default=False),
-            **RUN_ARGSPEC,
-            **WAIT_ARGSPEC,
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        thread_id = None if params["thread"] is None else resolve_id(params["thread"], "thread", "thread")
-        assistant_id = resolve_id(params["assistant"], "assistant", "assistant")
-        check_wait_options(params)
-        if params["stream"] and params["wait"]:
-            raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
-        body = build_run_body(params, assistant_id, new_thread=thread_id is None)
-        client = module.client()
-        if module.check_mode:
-            if needs_assistant_tools(params):
-                module.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
-            module.exit_json(
-                changed=True, request=client.describe("POST", create_url(client, thread_id), body, create_query(params))
-            )
-        run, text = start_run(client, thread_id, body, params, warn=module.warn)
-        if params["wait"]:
-            run = wait_for_run(client, run, params)
-    except OpenAIError as error:
-        module.fail_from(error, changed=getattr(error, "run", None) is not None)
-    extra = {} if text is None else {"text": text}
-    module.exit_with_run(run, True, fact="openai_thread_run", ended=params["wait"] or params["stream"], **extra)
+    run_task_module("openai_thread_run", thread_run.run)
 
 
 def main() -> None:

@@ -54,44 +54,12 @@ run:
   sample: {id: run_abc123, object: thread.run, status: cancelling}
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils._resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
-
-CANCELLABLE = ("queued", "in_progress", "requires_action")
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_run_cancel
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            **RUN_THREAD_ARGSPEC,
-            run=dict(type="raw", required=True, aliases=["run_id"]),
-            force=dict(type="bool", default=False),
-            **WAIT_ARGSPEC,
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        check_wait_options(params)
-        thread_id, run_id = thread_and_run(params)
-        client = module.client()
-        run = client.request("GET", run_url(client, thread_id, run_id))
-        if run.get("status") not in CANCELLABLE:
-            if not params["force"]:
-                raise InvalidInput(
-                    f"Run {run_id} is {run.get('status')} and cannot be cancelled; set force to accept that"
-                )
-            module.exit_json(changed=False, run=run)
-        if module.check_mode:
-            module.exit_json(changed=True, run=run)
-        run = client.request("POST", run_url(client, thread_id, run_id, "cancel"))
-        if params["wait"]:
-            run = wait_for_run(client, run, params)
-    except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_with_run(run, True)
+    run_task_module("openai_thread_run_cancel", thread_run_cancel.run)
 
 
 def main() -> None:

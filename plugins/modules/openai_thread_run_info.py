@@ -86,59 +86,12 @@ tool_calls:
   elements: dict
 """
 
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._polling import WAIT_ARGSPEC, check_wait_options, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils._resources import (
-    RUN_THREAD_ARGSPEC,
-    pages,
-    run_url,
-    thread_and_run,
-    thread_url,
-)
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_run_info
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            **RUN_THREAD_ARGSPEC,
-            run=dict(type="raw", aliases=["run_id"]),
-            steps=dict(type="bool", default=False),
-            limit=dict(type="int", default=20),
-            order=dict(type="str", default="desc", choices=["asc", "desc"]),
-            all=dict(type="bool", default=False),
-            **WAIT_ARGSPEC,
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        check_wait_options(params)
-        if not 1 <= params["limit"] <= 100:
-            raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
-        if params["run"] is None:
-            if params["thread"] is None:
-                raise InvalidInput("give thread (to list its runs) or run (to read one)")
-            if params["wait"] or params["steps"]:
-                raise InvalidInput("wait and steps need one run: give run")
-            thread_id = resolve_id(params["thread"], "thread", "thread")
-            client = module.client()
-            query = {"limit": params["limit"], "order": params["order"]}
-            module.exit_json(
-                changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"]))
-            )
-        thread_id, run_id = thread_and_run(params)
-        client = module.client()
-        run = client.request("GET", run_url(client, thread_id, run_id))
-        if params["wait"]:
-            run = wait_for_run(client, run, params)
-        extra = {}
-        if params["steps"]:
-            extra["steps"] = list(pages(client, run_url(client, thread_id, run_id, "steps"), {"limit": 100}, True))
-    except OpenAIError as error:
-        module.fail_from(error)
-    module.exit_with_run(run, False, ended=params["wait"], **extra)
+    run_task_module("openai_thread_run_info", thread_run_info.run)
 
 
 def main() -> None:

@@ -84,85 +84,12 @@ tool_calls:
   elements: dict
 """
 
-import json
-
-from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput, OpenAIError
-from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule
-from ansible_collections.seed.openai.plugins.module_utils._polling import (
-    WAIT_ARGSPEC,
-    check_wait_options,
-    tool_calls,
-    wait_for_run,
-)
-from ansible_collections.seed.openai.plugins.module_utils._resources import RUN_THREAD_ARGSPEC, run_url, thread_and_run
-from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
-
-
-def tool_outputs_body(outputs):
-    if not outputs:
-        raise InvalidInput("tool_outputs is empty; give one {tool_call_id, output} per call the run waits for")
-    body = []
-    for index, item in enumerate(outputs):
-        call_id = item.get("tool_call_id")
-        if not isinstance(call_id, str) or not call_id:
-            raise InvalidInput(f"tool_outputs[{index}] needs a tool_call_id (from the run's tool_calls)")
-        output = item.get("output")
-        if output is None:
-            raise InvalidInput(f"tool_outputs[{index}] needs an output")
-        body.append({"tool_call_id": call_id, "output": output if isinstance(output, str) else json.dumps(output)})
-    return {"tool_outputs": body}
-
-
-def outputs_for_calls(calls, by_function):
-    """tool_outputs answering each call with the output of its function."""
-    missing = sorted({c["function"]["name"] for c in calls if c["function"]["name"] not in by_function})
-    if missing:
-        raise InvalidInput(f"the run asks for {', '.join(missing)}, which outputs_by_function does not answer")
-    if not calls:
-        raise InvalidInput("the run waits for no tool calls; is it in requires_action?")
-    return [{"tool_call_id": c["id"], "output": by_function[c["function"]["name"]]} for c in calls]
+from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
+from ansible_collections.seed.openai.plugins.module_utils._tasks import thread_run_tool_outputs
 
 
 def run_module() -> None:
-    module = OpenAIModule(
-        argument_spec=dict(
-            **RUN_THREAD_ARGSPEC,
-            run=dict(type="raw", required=True, aliases=["run_id"]),
-            tool_outputs=dict(type="list", elements="dict"),
-            outputs_by_function=dict(type="dict"),
-            stream=dict(type="bool", default=False),
-            **WAIT_ARGSPEC,
-        ),
-        required_one_of=[("tool_outputs", "outputs_by_function")],
-        mutually_exclusive=[("tool_outputs", "outputs_by_function")],
-        supports_check_mode=True,
-    )
-    params = module.params
-    text = None
-    try:
-        check_wait_options(params)
-        if params["stream"] and params["wait"]:
-            raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
-        thread_id, run_id = thread_and_run(params)
-        client = module.client()
-        outputs = params["tool_outputs"]
-        if outputs is None:
-            pending = client.request("GET", run_url(client, thread_id, run_id))
-            outputs = outputs_for_calls(tool_calls(pending), params["outputs_by_function"])
-        body = tool_outputs_body(outputs)
-        url = run_url(client, thread_id, run_id, "submit_tool_outputs")
-        if module.check_mode:
-            module.exit_json(changed=True, request=client.describe("POST", url, body))
-        if params["stream"]:
-            run, text = read_run_stream(client.stream_lines("POST", url, dict(body, stream=True)))
-        else:
-            run = client.request("POST", url, body)
-            if params["wait"]:
-                run = wait_for_run(client, run, params)
-    except OpenAIError as error:
-        module.fail_from(error, changed=getattr(error, "run", None) is not None)
-    extra = {} if text is None else {"text": text}
-    module.exit_with_run(run, True, ended=params["wait"] or params["stream"], **extra)
+    run_task_module("openai_thread_run_tool_outputs", thread_run_tool_outputs.run)
 
 
 def main() -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,12 +90,40 @@ class Outcome:
         return dict(found[-1]["result"], _status=found[-1]["status"])
 
 
+# How the modules run: in-process through their action plugins (the default
+# for a local connection), or forced to run as modules. Every test runs both.
+MODES = ("in_process", "module")
+# Normalised results per test and mode, compared once both modes ran.
+OUTCOMES: dict[str, dict[str, list[Any]]] = {}
+_IDS = re.compile(r"\b(thread|run|msg|asst|step|call|req|file|vs)_[A-Za-z0-9]+")
+_PORT = re.compile(r"127\.0\.0\.1:\d+")
+_SECONDS = re.compile(r"\d+(\.\d+)? s\b")
+_TMP = re.compile(r"/tmp/\S+")
+
+
+def normalise(value: Any, ids: dict[str, str], key: str = "") -> Any:
+    """A result with what differs between two runs of one test replaced:
+    IDs (numbered in order of appearance), ports, times, temporary paths."""
+    if isinstance(value, dict):
+        return {k: normalise(v, ids, k) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [normalise(v, ids, key) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("_at"):
+        return "<time>"
+    if isinstance(value, str):
+        value = _IDS.sub(lambda m: ids.setdefault(m.group(0), f"<{m.group(1)}{len(ids)}>"), value)
+        return _TMP.sub("<tmp>", _SECONDS.sub("<n> s", _PORT.sub("127.0.0.1:<port>", value)))
+    return value
+
+
 class Ansible:
-    def __init__(self, collections: str, api_base: str, tmp_path) -> None:
+    def __init__(self, collections: str, api_base: str, tmp_path, mode: str = "in_process", test: str = "") -> None:
         self.collections = collections
         self.api_base = api_base
         self.tmp_path = tmp_path
         self.count = 0
+        self.mode = mode
+        self.test = test
 
     def env(self, connection: bool, extra: dict[str, str] | None) -> dict[str, str]:
         proxies = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
@@ -115,6 +145,8 @@ class Ansible:
         )
         if connection:
             env.update(OPENAI_API_BASE=self.api_base, OPENAI_API_KEY=API_KEY)
+        if self.mode == "module":
+            env["SEED_OPENAI_EXECUTION"] = "module"
         env.update(extra or {})
         return env
 
@@ -128,6 +160,9 @@ class Ansible:
         results = []
         if results_file.exists():
             results = [json.loads(line) for line in results_file.read_text().splitlines()]
+        ids: dict[str, str] = {}
+        seen = [normalise([r["task"], r["status"], r["result"]], ids) for r in results]
+        OUTCOMES.setdefault(self.test, {}).setdefault(self.mode, []).append([done.returncode, seen])
         return Outcome(done.returncode, done.stdout, done.stderr, results)
 
     def playbook(
@@ -174,9 +209,27 @@ class Ansible:
         return self._run(command, self.env(connection, env))
 
 
-@pytest.fixture
-def ansible(collections_path, server, tmp_path) -> Ansible:
-    return Ansible(collections_path, server.api_base, tmp_path)
+@pytest.fixture(params=MODES)
+def ansible(request, collections_path, server, tmp_path) -> Iterator[Ansible]:
+    others = {k: v for k, v in request.node.callspec.params.items() if k != "ansible"}
+    test = f"{request.node.nodeid.rsplit('[', 1)[0]} {others or ''}"
+    yield Ansible(collections_path, server.api_base, tmp_path, request.param, test)
+    if request.param == MODES[-1] and request.node.get_closest_marker("modes_may_differ") is None:
+        compare_modes(test)
+
+
+def compare_modes(test: str) -> None:
+    """Both shells give the same results for the same playbooks, key by key."""
+    runs = OUTCOMES.get(test, {})
+    if set(runs) != set(MODES):
+        return
+    first, second = (runs[mode] for mode in MODES)
+    assert len(first) == len(second), f"{test}: {len(first)} runs in process, {len(second)} as modules"
+    for index, (one, other) in enumerate(zip(first, second)):
+        assert one[0] == other[0], f"{test} run {index}: exit code {one[0]} in process, {other[0]} as modules"
+        for task_one, task_other in zip(one[1], other[1]):
+            assert task_one == task_other, f"{test} run {index}, task {task_one[0]!r}: results differ between modes"
+        assert len(one[1]) == len(other[1]), f"{test} run {index}: task counts differ between modes"
 
 
 @pytest.fixture

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 RUNS_PER_LOOP = 100
 HOSTS = 20
 RUNS_PER_HOST = 5
 
 
+# Ten forks draw the random faults in a racing order, so which task saw a 503
+# (and warned) differs from run to run: both modes keep the invariants below.
+@pytest.mark.modes_may_differ
 def test_200_runs_under_503s_exactly_once_each(ansible, server, tmp_path):
     assistant = server.store.create_assistant({"model": "m"})
     threads = [server.store.create_thread({})["id"] for _index in range(RUNS_PER_LOOP + HOSTS * RUNS_PER_HOST)]

@@ -117,6 +117,7 @@ def test_key_never_in_verbose_output_even_as_a_task_argument(ansible, server, ob
 )
 def test_rate_limits_are_waited_out(ansible, server, objects, fault, expected_wait):
     assistant, thread = objects
+    fault = dict(fault)  # the parameter is shared by both modes' runs
     retry_at = int(time.time()) + 5
     if fault.get("retry_after") == "date":
         fault["retry_after"] = email.utils.formatdate(retry_at, usegmt=True)

@@ -1,0 +1,69 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options as plain data: which environment variables stand in
+for unset options, and the client Settings they make. Plain Python, so the
+modules, the action plugins and the event source share one mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+from ._client import Settings
+
+# Option -> environment variables tried in order when the option is unset.
+ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "api_base": ("OPENAI_API_BASE", "OPENAI_BASE_URL"),
+    "api_key": ("OPENAI_API_KEY",),
+    "organization": ("OPENAI_ORGANIZATION",),
+}
+# The api-version Azure AI Foundry project endpoints require when none is given.
+FOUNDRY_API_VERSION = "v1"
+
+
+def first_env(environ: Mapping[str, str], names: tuple[str, ...]) -> Optional[str]:
+    """The first of `names` set to a non-empty value: AWX injects empty optional
+    credential fields as empty strings, which must count as unset."""
+    for name in names:
+        value = environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def is_foundry_endpoint(api_base: Optional[str]) -> bool:
+    """An Azure AI Foundry project endpoint (https://<resource>.services.ai.azure.com/api/projects/<project>)."""
+    parts = urlsplit(api_base or "")
+    host = (parts.hostname or "").lower()
+    return host.endswith(".services.ai.azure.com") or "/api/projects/" in parts.path + "/"
+
+
+def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Client settings from the connection options, applying the environment
+    fallbacks for options that are unset (None or empty)."""
+
+    def value(name: str) -> Any:
+        given = options.get(name)
+        if given in (None, "") and name in ENV_FALLBACKS and environ is not None:
+            return first_env(environ, ENV_FALLBACKS[name])
+        return given
+
+    api_base = value("api_base") or None
+    api_version = options.get("api_version") or None
+    if api_version is None and is_foundry_endpoint(api_base):
+        api_version = FOUNDRY_API_VERSION
+    settings = Settings(
+        api_key=value("api_key") or "",
+        api_base=api_base,
+        organization=value("organization") or None,
+        timeout=options.get("timeout") or 0,
+        max_retry_count=options.get("max_retry_count") or 0,
+        auth_type=options.get("auth_type") or "bearer",
+        api_version=api_version,
+        headers=dict(options.get("headers") or {}),
+        query=dict(options.get("query") or {}),
+        validate_certs=options.get("validate_certs", True) is not False,
+        ca_path=options.get("ca_path") or None,
+    )
+    return settings

@@ -1,0 +1,92 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a module's core gets and gives back, whichever shell runs it.
+
+A core is a plain function `core(task) -> result`: it reads the validated
+options from `task.params`, asks `task.client()` for the HTTP client, honours
+`task.check_mode`, reports through `task.warn()`, and returns the result
+(`changed`, the registered keys, `ansible_facts`, `diff`). It raises
+OpenAIError to fail; `run_core()` turns that into the failed result. The
+module (on the target) and the action plugin (in-process on the controller)
+are two thin shells around the same call. Plain Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
+
+from ._client import OpenAIClient
+from ._connection import settings_from_options
+from ._errors import APIError, OpenAIError
+
+Result = dict[str, Any]
+
+
+class Task:
+    """One task's options and surroundings, as a core sees them."""
+
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        check_mode: bool = False,
+        diff: bool = False,
+        client_factory: Optional[Callable[[Task], OpenAIClient]] = None,
+    ) -> None:
+        self.params: dict[str, Any] = dict(params)
+        self.check_mode = check_mode
+        self.diff = diff
+        self.warnings: list[str] = []
+        self._client_factory = client_factory or new_client
+        self._client: Optional[OpenAIClient] = None
+        # What the task created or changed so far: a failure after it still returns it.
+        self.made: Result = {}
+        # For cores whose run exists once an error carries one (a broken stream
+        # of a run that was started): such a failure is a change too.
+        self.run_means_changed = False
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def client(self) -> OpenAIClient:
+        """The client for this task's connection options (raises InvalidInput).
+        Built on first use, so bad input and check mode need no HTTP library."""
+        if self._client is None:
+            self._client = self._client_factory(self)
+            self._client.report = self.warn
+            for warning in self._client.warnings():
+                self.warn(warning)
+        return self._client
+
+
+def new_client(task: Task) -> OpenAIClient:
+    # The shells have already applied the environment fallbacks.
+    return OpenAIClient(settings_from_options(task.params))
+
+
+def failure(error: OpenAIError, task: Task) -> Result:
+    """The failed result: the one-line message, the API's error details, and
+    whatever the task had made before it failed (changed when it made any)."""
+    result: Result = dict(task.made)
+    if isinstance(error, APIError):
+        result.update(error.as_result())
+    made = getattr(error, "made", None)
+    if isinstance(made, dict):
+        result.update(made)
+    if getattr(error, "run", None) is not None:
+        result["run"] = error.run  # type: ignore[attr-defined]
+    changed = bool(task.made) or (task.run_means_changed and getattr(error, "run", None) is not None)
+    result.update(changed=changed, failed=True, msg=str(error))
+    return result
+
+
+def run_core(core: Callable[[Task], Result], task: Task) -> Result:
+    """Run a core; a failure becomes the failed result instead of an exception."""
+    try:
+        result = core(task)
+    except OpenAIError as error:
+        result = failure(error, task)
+    result.setdefault("changed", False)
+    if task.warnings:
+        result["warnings"] = list(task.warnings)
+    return result

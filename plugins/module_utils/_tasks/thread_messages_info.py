@@ -1,0 +1,24 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The core of openai_thread_messages_info: read a thread's messages. Plain Python."""
+
+from __future__ import annotations
+
+from .._errors import InvalidInput
+from .._ids import resolve_id
+from .._resources import message_text, pages, thread_url
+from .._task import Result, Task
+
+
+def run(task: Task) -> Result:
+    params = task.params
+    thread_id = resolve_id(params["thread"], "thread", "thread")
+    if not 1 <= params["limit"] <= 100:
+        raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+    query = {"limit": params["limit"], "order": "desc"}
+    if params["run"] is not None:
+        query["run_id"] = resolve_id(params["run"], "run", "run")
+    client = task.client()
+    messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
+    answers = [message_text(m) for m in messages if m.get("role") == "assistant"]
+    return dict(changed=False, messages=messages, latest_answer=answers[0] if answers else None)

@@ -1,0 +1,40 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The core of openai_thread_run_info: read one run, or a thread's runs. Plain Python."""
+
+from __future__ import annotations
+
+from .._errors import InvalidInput
+from .._ids import resolve_id
+from .._polling import check_outcome, check_wait_options, wait_for_run
+from .._resources import pages, run_url, thread_and_run, thread_url
+from .._task import Result, Task
+from ._shape import run_result
+
+
+def run(task: Task) -> Result:
+    params = task.params
+    check_wait_options(params)
+    if not 1 <= params["limit"] <= 100:
+        raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+    if params["run"] is None:
+        if params["thread"] is None:
+            raise InvalidInput("give thread (to list its runs) or run (to read one)")
+        if params["wait"] or params["steps"]:
+            raise InvalidInput("wait and steps need one run: give run")
+        thread_id = resolve_id(params["thread"], "thread", "thread")
+        client = task.client()
+        query = {"limit": params["limit"], "order": params["order"]}
+        return dict(
+            changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"]))
+        )
+    thread_id, run_id = thread_and_run(params)
+    client = task.client()
+    run = client.request("GET", run_url(client, thread_id, run_id))
+    if params["wait"]:
+        run = wait_for_run(client, run, params)
+        check_outcome(run)
+    result = run_result(run, changed=False)
+    if params["steps"]:
+        result["steps"] = list(pages(client, run_url(client, thread_id, run_id, "steps"), {"limit": 100}, True))
+    return result
