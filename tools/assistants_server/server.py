@@ -31,6 +31,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        # Answers go out at once: without this, Nagle's algorithm holds a
+        # second small write until the client's delayed ACK (~40 ms) comes.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.app.verbose:
             super().log_message(format, *args)
@@ -195,8 +201,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("openai-poll-after-ms", str(self.server.app.poll_after_ms))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        # Headers and body in one write (one TCP segment for small answers).
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
 
 
 class _HTTPServer(ThreadingHTTPServer):
