@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 import requests
 from assistants_server import AssistantsServer
+from assistants_server.__main__ import main
 from assistants_server.handler import Handler
 from assistants_server.modes import make_mode
 from support import API_KEY, assert_answers_match_contract
@@ -15,6 +20,7 @@ from support import API_KEY, assert_answers_match_contract
 OPENAI_HEADERS = {"Authorization": f"Bearer {API_KEY}", "OpenAI-Beta": "assistants=v2"}
 BEARER = {"Authorization": f"Bearer {API_KEY}"}
 FIXED_NOW = 1_700_000_000
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools")
 
 
 def finish(base: str, run: dict, headers: dict, params: dict | None = None) -> dict:
@@ -370,3 +376,42 @@ def test_foundry_runs_never_end_incomplete_and_filter_messages_by_run_id(foundry
             f"{base}/threads/{thread['id']}/messages", params={**V1, name: run["id"]}, headers=BEARER, timeout=10
         ).json()
         assert [m["role"] for m in listed["data"]] == ["assistant"]
+
+
+# -- by hand ---------------------------------------------------------------
+def start_by_hand(tmp_path, *flags: str) -> tuple[subprocess.Popen, str]:
+    port_file = tmp_path / "port"
+    env = dict(os.environ, PYTHONPATH=TOOLS)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistants_server", "--port", "0", "--port-file", str(port_file), *flags],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while not port_file.exists() or not port_file.read_text().strip():
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        time.sleep(0.02)  # waiting for the file the server writes once it listens
+    return process, port_file.read_text().strip()
+
+
+def test_by_hand_compat_mode_prints_its_api_base(tmp_path):
+    process, port = start_by_hand(tmp_path, "--mode", "compat", "--prefix", "/api/v9")
+    try:
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/api/v9/threads",
+            json={},
+            headers={"Authorization": "Bearer sk-local-test"},
+            timeout=10,
+        )
+        assert answer.status_code == 200 and answer.json()["object"] == "thread"
+    finally:
+        process.terminate()
+    assert process.wait(timeout=10) == 0
+    assert f"api_base: http://127.0.0.1:{port}/api/v9\n" in process.stdout.read()
+
+
+def test_by_hand_foundry_mode_refuses_a_prefix():
+    with pytest.raises(SystemExit) as exited:
+        main(["--mode", "foundry", "--prefix", "/x"])
+    assert exited.value.code == 2

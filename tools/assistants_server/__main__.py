@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:
             handle.write(f"{server.port}\n")
-    print(f"Assistants-compatible server ({args.mode}) on {server.api_base} (key: {args.api_key})", flush=True)
+    print(f"Assistants-compatible server on {server.api_base} (mode: {args.mode}, key: {args.api_key})", flush=True)
     print(f"api_base: {server.api_base}", flush=True)
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)

@@ -5,10 +5,10 @@ handler thread never outlives its client or the server."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import select
 import socket
-import struct
 import threading
 import time
 from typing import Any
@@ -75,10 +75,13 @@ class FaultAnswers:
         except OSError:
             return True
 
-    def wait_unless_gone(self, seconds: float) -> bool:
-        """Wait `seconds`; True as soon as the client leaves or the server stops."""
+    def wait_unless_gone(self, seconds: float, watch_client: bool = True) -> bool:
+        """Wait `seconds`; True as soon as the client leaves (when watched) or
+        the server stops."""
         deadline = time.monotonic() + seconds
         stopping = self.stopping()
+        if not watch_client:
+            return stopping.wait(seconds)
         while not stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -94,12 +97,10 @@ class FaultAnswers:
         return True
 
     def hang_up(self) -> None:
+        """Close the connection in order (FIN): the client sees end of file."""
         self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # the client is already gone
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     # -- the answers -----------------------------------------------------
     def hold_silent(self, record: dict[str, Any]) -> None:

@@ -50,6 +50,9 @@ class Fault:
     # Close the connection with a TCP reset instead of answering (mid-answer
     # when the request was processed first).
     reset: bool = False
+    # Seconds to wait first. Without `after` the work is still done after the
+    # wait, client or not (a slow server); with `after` the work is done, then
+    # the answer waits, and is dropped if the client leaves meanwhile.
     delay: float = 0.0
     # Process the request (create the run...) before the fault applies.
     after: bool = False

@@ -144,7 +144,10 @@ class Handler(FaultAnswers, BaseHTTPRequestHandler):
         if fault.redirect is not None:
             self.send_raw(307, b"", "text/plain", record, {"Location": fault.redirect})
             return
-        if fault.delay and self.wait_unless_gone(fault.delay):
+        # A slow server: before the work, it does the work after the delay
+        # even if the client has left (as real servers do); after the work,
+        # the answer waits only as long as someone is there to read it.
+        if fault.delay and self.wait_unless_gone(fault.delay, watch_client=fault.after):
             record["response"] = {"status": None, "client_left": True, "schema": None}
             self.hang_up()
             return
