@@ -31,9 +31,9 @@ collection: setup
 demo: collection
 	$(BIN)/python tools/run_demo.py
 
-# The local server, by hand, for trying playbooks offline.
+# The local server, by hand, for trying playbooks offline: make server [PORT=8080] [MODE=openai|compat|foundry].
 server: setup
-	PYTHONPATH=tools $(BIN)/python -m assistants_server --port 8080
+	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai)
 
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
 test: pytest lint sanity docs

@@ -1,4 +1,10 @@
-"""Start the local server by hand: PYTHONPATH=tools python -m assistants_server --port 8080"""
+"""Start the local server by hand: PYTHONPATH=tools python -m assistants_server --port 8080 [--mode compat]
+
+Modes: openai (OpenAI's Assistants API under /v1), compat (a third-party
+compatible server under --prefix, default /api/v2), foundry (Azure AI Foundry
+classic agents under /api/projects/<--project>; the --api-key is the one bearer
+token accepted, and every request needs ?api-version=v1 or 2025-05-15-preview).
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,41 @@ import signal
 import sys
 import threading
 
+from .modes import FOUNDRY_API_VERSIONS, MODES
 from .server import AssistantsServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="assistants_server", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="assistants_server", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (0: any free port)")
-    parser.add_argument("--api-key", default="sk-local-test", help="the key clients must send")
+    parser.add_argument("--api-key", default="sk-local-test", help="the key (foundry: bearer token) clients must send")
+    parser.add_argument("--mode", choices=MODES, default="openai", help="which kind of server to be (default openai)")
+    parser.add_argument("--prefix", help="URL path to serve under (openai: /v1, compat: /api/v2)")
+    parser.add_argument("--project", default="demo", help="foundry: the project in /api/projects/<project>")
+    parser.add_argument("--poll-after-ms", type=int, help="send openai-poll-after-ms with this value on every answer")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
     args = parser.parse_args(argv)
-    server = AssistantsServer(api_key=args.api_key, port=args.port, verbose=args.verbose).start()
+    if args.mode == "foundry" and args.prefix is not None:
+        parser.error("--prefix does not apply to --mode foundry: give --project instead")
+    server = AssistantsServer(
+        api_key=args.api_key,
+        port=args.port,
+        verbose=args.verbose,
+        mode=args.mode,
+        prefix=args.prefix,
+        project=args.project,
+        poll_after_ms=args.poll_after_ms,
+    ).start()
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:
             handle.write(f"{server.port}\n")
-    print(f"Assistants-compatible server on {server.api_base} (key: {args.api_key})", flush=True)
+    print(f"Assistants-compatible server on {server.api_base} (mode: {args.mode}, key: {args.api_key})", flush=True)
+    print(f"api_base: {server.api_base}", flush=True)
+    if args.mode == "foundry":
+        print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -13,6 +13,8 @@ from . import spec
 from .store import ACTIVE, Conflict, NotFound, Store, public
 
 MAX_METADATA_PAIRS, MAX_KEY, MAX_VALUE = 16, 64, 512
+# Tool types the OpenAI contract knows; Foundry mode lets others through.
+OPENAI_TOOL_TYPES = ("code_interpreter", "file_search", "function")
 ASSISTANT_FIELDS = [
     "model",
     "name",
@@ -36,9 +38,14 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         error_type: str = "invalid_request_error",
+        subject: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
+        self.message, self.param, self.code = message, param, code
+        # What the error is about, for modes that word errors their own way:
+        # "url" (no such route) or the kind of object not found ("thread"...).
+        self.subject = subject
         self.payload = {"error": {"message": message, "type": error_type, "param": param, "code": code}}
 
 
@@ -149,6 +156,14 @@ class Routes:
         # Run every new run to its end before answering (runs then never block
         # a second create-run on their thread, as fast real runs would not).
         self.complete_on_create = False
+        # Set by the server's mode (see modes.py): the query parameters that
+        # filter messages by run, whether `stream: true` is honoured, whether
+        # modifying an assistant needs `model`, whether tool types outside the
+        # OpenAI contract pass (Foundry's bing_grounding, mcp, ...).
+        self.run_id_params: tuple[str, ...] = ("run_id",)
+        self.streams = True
+        self.modify_requires_model = False
+        self.foreign_tools = False
         seg = r"([^/]+)"
         self.table: list[tuple[str, re.Pattern[str], Handler, str | None]] = [
             ("POST", re.compile(r"/assistants"), self.create_assistant, None),
@@ -187,8 +202,25 @@ class Routes:
                     except Conflict as exc:
                         raise ApiError(400, str(exc)) from None
                     except NotFound as exc:
-                        raise ApiError(404, str(exc)) from None
-        raise ApiError(404, f"Invalid URL ({method} /v1{path})")
+                        raise ApiError(404, str(exc), subject=exc.kind) from None
+        raise ApiError(404, f"Invalid URL ({method} /v1{path})", subject="url")
+
+    def check(self, schema: str, body: Any) -> dict[str, Any]:
+        """check_body, except that in Foundry mode tools (and a tool_choice)
+        of types the OpenAI contract does not know are not held against it."""
+        if not (self.foreign_tools and isinstance(body, dict)):
+            return check_body(schema, body)
+        tools, choice = body.get("tools"), body.get("tool_choice")
+        foreign = isinstance(tools, list) and any(
+            isinstance(t, dict) and t.get("type") not in OPENAI_TOOL_TYPES for t in tools
+        )
+        strip = {"tools"} if foreign else set()
+        if isinstance(choice, dict) and choice.get("type") not in OPENAI_TOOL_TYPES:
+            strip.add("tool_choice")
+        if schema == "CreateRunRequest":  # Foundry takes per-run tool_resources (MCP headers...)
+            strip.add("tool_resources")
+        check_body(schema, {k: v for k, v in body.items() if k not in strip})
+        return body
 
     # -- assistants -------------------------------------------------------
     def create_assistant(self, query: dict[str, str], body: Any) -> dict[str, Any]:
@@ -205,6 +237,8 @@ class Routes:
 
     def modify_assistant(self, assistant_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         check_body(None, body, ASSISTANT_FIELDS)
+        if self.modify_requires_model and not body.get("model"):
+            raise ApiError(400, "Missing required parameter: 'model'.", "model", "missing_required_parameter")
         assistant = self.store.assistant(assistant_id)
         assistant.update({key: value for key, value in body.items() if key in assistant})
         return assistant
@@ -236,29 +270,30 @@ class Routes:
     def list_messages(self, thread_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         self.store.thread(thread_id)
         messages = self.store.messages[thread_id]
-        if "run_id" in query:
-            messages = [m for m in messages if m["run_id"] == query["run_id"]]
+        run_id = next((query[name] for name in self.run_id_params if name in query), None)
+        if run_id is not None:
+            messages = [m for m in messages if m["run_id"] == run_id]
         return listing(messages, query)
 
     # -- runs ------------------------------------------------------------
     def create_run(self, thread_id: str, query: dict[str, str], body: Any) -> Any:
-        body = check_body("CreateRunRequest", body)
+        body = self.check("CreateRunRequest", body)
         run = self.store.create_run(thread_id, {k: v for k, v in body.items() if k != "stream"})
-        if body.get("stream"):
+        if body.get("stream") and self.streams:
             return self.stream(run, created=True)
         while self.complete_on_create and run["status"] in ("queued", "in_progress"):
             self.store.advance(run)
         return public(run)
 
     def create_thread_and_run(self, query: dict[str, str], body: Any) -> Any:
-        body = check_body("CreateThreadAndRunRequest", body)
+        body = self.check("CreateThreadAndRunRequest", body)
         self.store.assistant(body["assistant_id"])
         thread = self.store.create_thread(body.get("thread") or {})
         if body.get("tool_resources"):
             thread["tool_resources"] = body["tool_resources"]
         run_body = {k: v for k, v in body.items() if k not in ("thread", "tool_resources", "stream")}
         run = self.store.create_run(thread["id"], run_body)
-        return self.stream(run, created=True) if body.get("stream") else public(run)
+        return self.stream(run, created=True) if body.get("stream") and self.streams else public(run)
 
     def stream(self, run: dict[str, Any], created: bool = False) -> Stream:
         """Run to the end (or to requires_action) at once, as events."""
@@ -291,9 +326,28 @@ class Routes:
         return public(self.store.cancel(thread_id, run_id))
 
     def submit_tool_outputs(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> Any:
+        if self.foreign_tools and isinstance(body, dict) and "tool_approvals" in body:
+            return self.submit_tool_approvals(thread_id, run_id, body)
         body = check_body("SubmitToolOutputsRunRequest", body)
         run = self.store.submit_tool_outputs(thread_id, run_id, body["tool_outputs"])
-        return self.stream(run) if body.get("stream") else public(run)
+        return self.stream(run) if body.get("stream") and self.streams else public(run)
+
+    def submit_tool_approvals(self, thread_id: str, run_id: str, body: dict[str, Any]) -> Any:
+        """Foundry: POST .../submit_tool_outputs with {"tool_approvals": [{"tool_call_id", "approve"}]}."""
+        check_body(None, body, ["tool_approvals", "stream"])
+        approvals = body["tool_approvals"]
+        if not isinstance(approvals, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("tool_call_id"), str) and isinstance(a.get("approve"), bool)
+            for a in approvals
+        ):
+            raise ApiError(
+                400,
+                "Invalid 'tool_approvals': expected a list of {tool_call_id: string, approve: boolean}.",
+                "tool_approvals",
+                "invalid_value",
+            )
+        run = self.store.submit_tool_approvals(thread_id, run_id, approvals)
+        return self.stream(run) if body.get("stream") and self.streams else public(run)
 
     def list_steps(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         self.store.run(thread_id, run_id)

@@ -1,202 +1,20 @@
-"""The HTTP side: a threaded server on 127.0.0.1 that checks keys, applies
-scripted faults, answers through Routes and records every exchange."""
+"""The HTTP side: a threaded server on 127.0.0.1 that checks requests as its
+mode says, applies scripted faults, answers through Routes and records every
+exchange (the exchange itself is handler.py)."""
 
 from __future__ import annotations
 
-import json
-import socket
 import ssl
-import struct
 import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from .faults import Fault, FaultPlan
-from .routes import ApiError, Routes, Stream
+from .faults import FaultPlan
+from .handler import Handler
+from .modes import OpenAIMode, TokenCheck, make_mode
+from .routes import Routes
 from .store import Store
-
-REASONS = {
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.app.verbose:
-            super().log_message(format, *args)
-
-    def do_GET(self) -> None:
-        self.handle_api()
-
-    def do_POST(self) -> None:
-        self.handle_api()
-
-    def do_DELETE(self) -> None:
-        self.handle_api()
-
-    def handle_api(self) -> None:
-        app = self.server.app
-        app.begin_request()
-        try:
-            self._handle_api(app)
-        finally:
-            app.end_request()
-
-    def _handle_api(self, app: AssistantsServer) -> None:
-        parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        record: dict[str, Any] = {
-            "method": self.command,
-            "path": parts.path,
-            "query": dict(parse_qsl(parts.query)),
-            "headers": {k.lower(): v for k, v in self.headers.items()},
-            "raw_body": raw,
-            "body": None,
-            "time": time.monotonic(),
-            "wall": time.time(),
-            "peer": self.client_address,
-        }
-        try:
-            record["body"] = json.loads(raw) if raw else None
-        except ValueError:
-            record["body"] = raw.decode("utf-8", "replace")
-        app.record(record)
-        path = parts.path[3:] if parts.path.startswith("/v1") else parts.path
-        fault = app.faults.take(self.command, path)
-        if fault is not None and not fault.after and fault.stream is None:
-            self.apply_fault(fault, record, None)
-            return
-        answer = self.answer(record, path, raw)
-        if fault is not None and fault.stream is None:
-            self.apply_fault(fault, record, answer)
-            return
-        if isinstance(answer[1], Stream):
-            self.send_stream(answer[1], record, fault)
-            return
-        self.send_json(*answer, record=record)
-
-    def answer(self, record: dict[str, Any], path: str, raw: bytes) -> tuple[int, Any, str | None]:
-        app = self.server.app
-        try:
-            app.check_auth(record["headers"])
-            body = None
-            if raw:
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    raise ApiError(400, "We could not parse the JSON body of your request.") from None
-            if not record["path"].startswith("/v1/"):
-                raise ApiError(404, f"Invalid URL ({self.command} {record['path']})")
-            return app.routes.dispatch(self.command, path, record["query"], body)
-        except ApiError as error:
-            return error.status, error.payload, "ErrorResponse"
-
-    def apply_fault(self, fault: Fault, record: dict[str, Any], answer: tuple[int, Any, str | None] | None) -> None:
-        record["chaos"] = fault.chaos
-        if fault.redirect is not None:
-            self.send_raw(307, b"", "text/plain", record, {"Location": fault.redirect})
-            return
-        if fault.delay:
-            time.sleep(fault.delay)
-        if fault.reset:
-            if fault.after:
-                self.wfile.write(
-                    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"id"'
-                )
-                self.wfile.flush()
-            self.reset_connection()
-            record["response"] = {"status": None, "reset": True}
-            return
-        if fault.status is None:  # a delay only: answer normally afterwards
-            if answer is None:
-                answer = self.answer(record, record["path"][3:], record["raw_body"])
-            self.send_json(*answer, record=record)
-            return
-        headers = {}
-        if fault.retry_after is not None:
-            headers["Retry-After"] = fault.retry_after
-        if fault.retry_after_ms is not None:
-            headers["retry-after-ms"] = fault.retry_after_ms
-        reason = REASONS.get(fault.status, "Error")
-        if fault.body == "json":
-            payload = {
-                "error": {
-                    "message": f"Scripted fault: {reason}.",
-                    "type": "server_error" if fault.status >= 500 else "rate_limit_exceeded",
-                    "param": None,
-                    "code": None,
-                }
-            }
-            self.send_json(fault.status, payload, "ErrorResponse", record, headers)
-            return
-        bodies = {
-            "html": b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
-            b"<p>The upstream server\nsent an invalid response.</p></body></html>",
-            "text": b"upstream connect error or disconnect/reset before headers",
-            "empty": b"",
-            "huge": b"<html><body>" + b"x" * (2 * 1024 * 1024) + b"</body></html>",
-        }
-        self.send_raw(fault.status, bodies[fault.body], "text/html", record, headers)
-
-    def send_stream(self, stream: Stream, record: dict[str, Any], fault: Fault | None) -> None:
-        record["response"] = {"status": 200, "events": stream.events, "schema": None}
-        kind = fault.stream if fault is not None else None
-        if kind == "break":
-            data = stream.encode(count=max(1, len(stream.events) // 2))
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Content-Length", str(len(data) + 1000))
-            self.end_headers()
-            self.wfile.write(data)
-            self.wfile.flush()
-            self.reset_connection()
-            return
-        error = {"error": {"message": "Scripted stream fault.", "type": "server_error", "param": None, "code": None}}
-        data = stream.encode(count=1, error=error) if kind == "error" else stream.encode()
-        self.send_raw(200, data, "text/event-stream", record)
-
-    def reset_connection(self) -> None:
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close_connection = True
-        self.connection.close()
-
-    def send_json(
-        self,
-        status: int,
-        payload: Any,
-        schema: str | None,
-        record: dict[str, Any],
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        record["response"] = {"status": status, "body": payload, "schema": schema}
-        self.send_raw(status, json.dumps(payload).encode(), "application/json", record, headers)
-
-    def send_raw(
-        self, status: int, data: bytes, content_type: str, record: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
-        record.setdefault("response", {"status": status, "body": data[:200], "schema": None})
-        record["response"]["request_id"] = f"req_{id(record):x}"
-        self.send_response(status, REASONS.get(status))
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-request-id", record["response"]["request_id"])
-        if self.server.app.poll_after_ms is not None:
-            self.send_header("openai-poll-after-ms", str(self.server.app.poll_after_ms))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -215,6 +33,13 @@ class AssistantsServer:
 
     `api_base` is the URL to give the modules. `store` holds the objects,
     `faults` scripts failures, `requests` lists every exchange.
+
+    mode: "openai" (OpenAI's API under /v1, the default), "compat" (a
+    third-party compatible server under `prefix`, default /api/v2) or
+    "foundry" (Azure AI Foundry classic agents under /api/projects/<project>,
+    api-version required, bearer tokens checked by `token_check`, which
+    returns None for a good token or the reason it is refused; without it only
+    `api_key` is accepted as the token). See README.md for the wire shapes.
     """
 
     def __init__(
@@ -224,15 +49,27 @@ class AssistantsServer:
         advance_on_poll: bool = True,
         verbose: bool = False,
         tls: tuple[str, str] | None = None,
+        mode: str = "openai",
+        prefix: str | None = None,
+        project: str = "demo",
+        token_check: TokenCheck | None = None,
+        poll_after_ms: int | None = None,
+        endless_lists: bool = False,
     ) -> None:
         self.api_key = api_key
         self.verbose = verbose
-        # When set, every answer carries openai-poll-after-ms with this value.
-        self.poll_after_ms: int | None = None
+        self.mode: OpenAIMode = make_mode(mode, api_key, prefix, project, token_check)
+        # When set (0 included), every answer carries openai-poll-after-ms with this value.
+        self.poll_after_ms = poll_after_ms
+        # Every list answers has_more: true and the same page, whatever the cursor.
+        self.endless_lists = endless_lists
         self.store = Store()
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
+        self.mode.configure(self.routes, self.store)
         self.faults = FaultPlan()
         self.requests: list[dict[str, Any]] = []
+        # Set by stop(): handlers waiting in a fault give up at once.
+        self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._in_flight = 0
         self._idle = threading.Condition(self._lock)
@@ -252,7 +89,7 @@ class AssistantsServer:
 
     @property
     def api_base(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}/v1"
+        return f"{self.scheme}://127.0.0.1:{self.port}{self.mode.prefix}"
 
     def record(self, record: dict[str, Any]) -> None:
         with self._lock:
@@ -274,25 +111,12 @@ class AssistantsServer:
             if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
                 raise TimeoutError(f"{self._in_flight} request(s) still in flight after {timeout:g} s")
 
-    def check_auth(self, headers: dict[str, str]) -> None:
-        given = headers.get("authorization", "")
-        key = given[7:] if given.startswith("Bearer ") else headers.get("api-key")
-        if not key:
-            raise ApiError(
-                401,
-                "You didn't provide an API key. You need to provide your API key in an "
-                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-            )
-        if key != self.api_key:
-            raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-        if headers.get("openai-beta") != "assistants=v2":
-            raise ApiError(
-                400,
-                "You must provide the 'OpenAI-Beta' header to access the Assistants API. "
-                "Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
-            )
+    def check_auth(self, headers: dict[str, str], query: dict[str, str] | None = None) -> None:
+        """Refuse (ApiError) a request the mode would refuse for its headers/query."""
+        self.mode.check_request(headers, query or {})
 
     def start(self) -> AssistantsServer:
+        self.stopping.clear()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="assistants-server", daemon=True
         )
@@ -300,6 +124,7 @@ class AssistantsServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:

@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 ACTIVE = ("queued", "in_progress", "requires_action", "cancelling")
 # Words in a user message that script how its run ends, for tries by hand.
@@ -17,6 +17,7 @@ OUTCOME_MARKERS = {"[[fail]]": "failed", "[[expire]]": "expired", "[[incomplete]
 class NotFound(Exception):
     def __init__(self, kind: str, object_id: str) -> None:
         super().__init__(f"No {kind} found with id '{object_id}'.")
+        self.kind = kind
 
 
 class Conflict(Exception):
@@ -32,6 +33,12 @@ class Store:
         self.runs: dict[str, dict[str, dict[str, Any]]] = {}
         self.steps: dict[str, list[dict[str, Any]]] = {}
         self.next_outcomes: list[str] = []
+        # Set by the server's mode: how a requested model name is reported on
+        # runs (compat: "gpt-4o" -> "gpt-4o-2024-08-06"), whether MCP tools
+        # wait for approval (Foundry), and whether runs can end "incomplete".
+        self.model_alias: Callable[[str], str] = str
+        self.tool_approvals = False
+        self.incomplete_status = True
         self._counter = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
@@ -165,7 +172,7 @@ class Store:
             "failed_at": None,
             "completed_at": None,
             "incomplete_details": None,
-            "model": body.get("model") or assistant["model"],
+            "model": self.model_alias(body.get("model") or assistant["model"]),
             "instructions": body.get("instructions") or assistant["instructions"] or "",
             "tools": assistant["tools"] if tools is None else tools,
             "metadata": body.get("metadata") or {},
@@ -216,6 +223,34 @@ class Store:
         run["status"] = "in_progress"
         return run
 
+    def submit_tool_approvals(self, thread_id: str, run_id: str, approvals: list[dict[str, Any]]) -> dict[str, Any]:
+        """Foundry's answer to a submit_tool_approval action: approve or deny each MCP call."""
+        run = self.run(thread_id, run_id)
+        action = run["required_action"] or {}
+        if run["status"] != "requires_action" or action.get("type") != "submit_tool_approval":
+            raise Conflict(f'Runs in status "{run["status"]}" do not accept tool approvals.')
+        calls = {call["id"]: call for call in action["submit_tool_approval"]["tool_calls"]}
+        given = {approval.get("tool_call_id") for approval in approvals}
+        if set(calls) - given:
+            raise Conflict(f"Expected tool approvals for call_ids {sorted(calls)}, got {sorted(given - {None})}.")
+        run["_approvals"] = [dict(calls[a["tool_call_id"]], approve=a.get("approve") is True) for a in approvals]
+        run["required_action"] = None
+        run["status"] = "in_progress"
+        return run
+
+    def _approval_action(self, mcp_tools: list[dict[str, Any]]) -> dict[str, Any]:
+        calls = [
+            {
+                "id": self.new_id("call"),
+                "type": "mcp",
+                "arguments": json.dumps({}),
+                "name": (tool.get("allowed_tools") or ["search"])[0],
+                "server_label": tool.get("server_label", ""),
+            }
+            for tool in mcp_tools
+        ]
+        return {"type": "submit_tool_approval", "submit_tool_approval": {"tool_calls": calls}}
+
     def advance(self, run: dict[str, Any]) -> None:
         """One tick of the run clock: move the run one status on."""
         status, now = run["status"], self.now()
@@ -225,7 +260,11 @@ class Store:
             run["status"], run["cancelled_at"] = "cancelled", now
         elif status == "in_progress":
             function = next((t for t in run["tools"] if t.get("type") == "function"), None)
-            if function is not None and "_tool_outputs" not in run:
+            mcp_tools = [t for t in run["tools"] if t.get("type") == "mcp"] if self.tool_approvals else []
+            if mcp_tools and "_approvals" not in run:
+                run["status"] = "requires_action"
+                run["required_action"] = self._approval_action(mcp_tools)
+            elif function is not None and "_tool_outputs" not in run:
                 run["status"] = "requires_action"
                 run["required_action"] = {
                     "type": "submit_tool_outputs",
@@ -268,13 +307,22 @@ class Store:
         prompt = sum(len(_text(m).split()) for m in self.messages[run["thread_id"]][:-1])
         completion = len(answer.split())
         run["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-        if outcome == "incomplete":
+        if outcome == "incomplete" and self.incomplete_status:
             run["incomplete_details"] = {"reason": "max_completion_tokens"}
         else:
+            if outcome == "incomplete":  # no such status here: completed, with the reason
+                run["status"] = "completed"
+                run["incomplete_details"] = {"reason": "max_completion_tokens"}
             run["completed_at"] = now
         self.steps[run["id"]].append(self._message_step(run, message, now))
 
     def _answer(self, run: dict[str, Any]) -> str:
+        approvals = run.get("_approvals")
+        if approvals is not None:
+            ran = [f"{a['server_label']}.{a['name']}" for a in approvals if a["approve"]]
+            if not ran:
+                return "The MCP tool call was denied, so no tool ran."
+            return "MCP tool ran: " + ", ".join(ran)
         outputs = run.get("_tool_outputs")
         if outputs:
             return "Tool outputs: " + "; ".join(str(o.get("output", "")) for o in outputs)
