@@ -26,7 +26,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from . import _backoff
 from ._backoff import MAX_RETRY_AFTER, parse_retry_after
-from ._bodies import ACCEPT_ENCODING, JSON_LIMIT, STREAM_LIMIT, body_chunks, read_capped, read_prefix, split_lines
+from ._bodies import (
+    ACCEPT_ENCODING,
+    JSON_LIMIT,
+    STREAM_LIMIT,
+    body_chunks,
+    read_capped,
+    read_prefix,
+    size_text,
+    split_lines,
+)
 from ._errors import (
     ERROR_BODY_LIMIT,
     SUNSET_NOTE,
@@ -375,11 +384,13 @@ class OpenAIClient:
                 chunks = body_chunks(response, what, self.timeout, end, self._limit_text(time_limit))
                 for line in split_lines(_capped(chunks, total_limit, what), what):
                     yield self.redact(line.decode("utf-8", errors="replace"))
+            except TransportError as error:
+                if not isinstance(error, DeadlineExceeded):
+                    error.args = (f"the event stream from {redact_url(url)} broke: {error}",)
+                raise
             finally:
                 response.close()
         except OpenAIError as error:
-            if isinstance(error, TransportError) and not isinstance(error, DeadlineExceeded):
-                error.args = (f"the event stream from {redact_url(url)} broke: {error}",)
             raise self._cleaned(error) from None
 
     def _limit_text(self, time_limit: float | None) -> str:
@@ -523,5 +534,5 @@ def _capped(chunks: Iterator[bytes], limit: int, what: str) -> Iterator[bytes]:
     for piece in chunks:
         size += len(piece)
         if size > limit:
-            raise BadAnswer(f"{what} streamed more than {limit // (1024 * 1024)} MiB; the stream was stopped")
+            raise BadAnswer(f"{what} streamed more than {size_text(limit)}; the stream was stopped")
         yield piece

@@ -4,6 +4,7 @@ spends one retry budget across every layer that resends."""
 from __future__ import annotations
 
 import json
+import time
 import tracemalloc
 import zlib
 
@@ -217,3 +218,40 @@ def test_hostile_html_is_cleaned_in_one_pass():
 )
 def test_error_bodies_of_every_known_shape(body, message):
     assert parse_error_body(body)["message"] == message
+
+
+def test_a_stream_of_keep_alive_comments_ends_at_its_time_limit():
+    def script(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+        for _beat in range(100):
+            connection.sendall(b": keep-alive\n")
+            time.sleep(0.05)
+
+    with HostileServer(script) as server:
+        client = client_for(server, timeout=30)
+        lines = []
+        with pytest.raises(DeadlineExceeded):
+            for line in client.stream_lines("POST", client.url("threads", "t", "runs"), {}, time_limit=0.5):
+                lines.append(line)
+    assert lines and set(lines) == {": keep-alive"}
+
+
+@pytest.mark.parametrize("line, message", [(b"data: " + b"x" * (2 * 2**20), "longer than 1 MiB")])
+def test_a_stream_line_beyond_the_cap_stops_the_stream(line, message):
+    def script(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + line)
+
+    with HostileServer(script) as server:
+        client = client_for(server)
+        with pytest.raises(BadAnswer, match=message):
+            list(client.stream_lines("POST", client.url("threads", "t", "runs"), {}))
+
+
+def test_a_stream_beyond_its_total_cap_is_stopped():
+    def script(request, connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"data: {}\n\n" * 50_000)
+
+    with HostileServer(script) as server:
+        client = client_for(server)
+        with pytest.raises(BadAnswer, match="streamed more than"):
+            list(client.stream_lines("POST", client.url("threads", "t", "runs"), {}, total_limit=100_000))
