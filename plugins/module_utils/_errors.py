@@ -7,15 +7,30 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 SUNSET_NOTE = (
     "OpenAI sunset its hosted Assistants API on 2026-08-26; set api_base "
     "(or OPENAI_API_BASE) to an Assistants-compatible server"
 )
 MAX_DETAIL = 300
-_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
-_SPACE = re.compile(r"\s+")
+# Error bodies are read up to this size; one_line() looks at no more than this
+# many characters, so its cost is bounded whatever the server sends.
+ERROR_BODY_LIMIT = 64 * 1024
+_OPEN_RAW_TAG = re.compile(r"<(script|style)\b", re.I)
+_CLOSE_RAW_TAG = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
+_OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-f]+>:?\s*")
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
+_TYPE_NAMES = {
+    "list": "a list",
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "NoneType": "null",
+    "dict": "an object",
+}
 
 
 class OpenAIError(Exception):
@@ -39,6 +54,10 @@ class TransportError(OpenAIError):
         # True when the request may have reached the server before the failure
         # (a read timeout, a reset mid-answer): what it asked for may exist.
         self.maybe_sent = maybe_sent
+
+
+class DeadlineExceeded(TransportError):
+    """The call's deadline passed before the whole answer arrived."""
 
 
 class APIError(OpenAIError):
@@ -70,34 +89,158 @@ class APIError(OpenAIError):
         return {"status": self.status, "error": self.error, "request_id": self.request_id}
 
 
+class BadAnswer(OpenAIError):
+    """The server answered 2xx with something that is not what the endpoint returns."""
+
+
+def root_cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, as one line."""
+    seen = set()
+    cause: BaseException | None = exc
+    best = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        best = cause
+        nested = getattr(cause, "reason", None)
+        if not isinstance(nested, BaseException) and cause.args and isinstance(cause.args[0], BaseException):
+            nested = cause.args[0]
+        cause = nested if isinstance(nested, BaseException) else cause.__cause__
+    text = _OBJECT_REPR.sub("", str(best)).strip() or type(best).__name__
+    return text.splitlines()[0]
+
+
 def retries_text(count: int) -> str:
     return f"{count} retr{'y' if count == 1 else 'ies'}"
 
 
+def type_text(value: Any) -> str:
+    """'a list', 'a string', 'null'...: what a JSON value is, for messages."""
+    return _TYPE_NAMES.get(type(value).__name__, f"a {type(value).__name__}")
+
+
+def expect_object(answer: Any, endpoint: str, kind: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The answer when it is a JSON object with every `required` field set to a
+    non-empty string; BadAnswer naming the endpoint otherwise."""
+    if not isinstance(answer, dict):
+        raise BadAnswer(f"{endpoint} answered {type_text(answer)}, not a {kind} object")
+    for name in required:
+        value = answer.get(name)
+        if value is None:
+            raise BadAnswer(f"{endpoint} answered a {kind} without {name}")
+        if not isinstance(value, str) or not value:
+            raise BadAnswer(f"{endpoint} answered a {kind} whose {name} is {type_text(value)}, not an ID string")
+    return answer
+
+
+def not_found_hint(url: str, api_base: str) -> str:
+    """A hint for a 404 from a server whose api_base has no path: most
+    Assistants-compatible servers serve the API below a prefix such as /v1."""
+    base = api_base.rstrip("/")
+    parts = urlsplit(base)
+    if parts.path not in ("", "/") or not url.startswith(base + "/"):
+        return ""
+    return f"api_base {base} has no path; if the server serves the API below a prefix, add it (e.g. {base}/v1)"
+
+
+def strip_markup(text: str) -> str:
+    """The text without tags, script and style elements, in one pass: every
+    search starts where the last one ended, so hostile markup costs linear time."""
+    out: list[str] = []
+    pos, size = 0, len(text)
+    while pos < size:
+        start = text.find("<", pos)
+        if start < 0:
+            out.append(text[pos:])
+            break
+        out.append(text[pos:start])
+        out.append(" ")
+        raw_tag = _OPEN_RAW_TAG.match(text, start)
+        if raw_tag is not None:
+            closing = _CLOSE_RAW_TAG[raw_tag.group(1).lower()].search(text, start)
+            if closing is None:
+                break  # an unclosed script or style: the rest is code, not a message
+            start = closing.start()
+        end = text.find(">", start)
+        if end < 0:
+            # No '>' after this '<' means none after any later '<' either.
+            out.append(text[start:])
+            break
+        pos = end + 1
+    return "".join(out)
+
+
 def one_line(text: str, limit: int = MAX_DETAIL) -> str:
-    """Collapse markup and whitespace so any error body reads as one short line."""
-    text = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text))).strip()
+    """Collapse markup and whitespace so any error body reads as one short line.
+
+    The text is cut to ERROR_BODY_LIMIT first, and every step is linear: a
+    hostile body costs milliseconds, not minutes."""
+    text = _SPACE.sub(" ", html.unescape(strip_markup(text[:ERROR_BODY_LIMIT]))).strip()
     if len(text) > limit:
         text = text[: limit - 3].rstrip() + "..."
     return text
 
 
-def parse_error_body(raw: bytes, content_type: str | None = None) -> dict[str, Any]:
-    """The spec's Error fields (type, code, param, message) from any body."""
+def _no_change(text: str) -> str:
+    return text
+
+
+def _detail_text(detail: Any) -> str:
+    """FastAPI's {"detail": [{"loc": [...], "msg": ..., "type": ...}]} as 'loc: msg; ...'."""
+    if isinstance(detail, str):
+        return detail
+    if not isinstance(detail, list):
+        return ""
+    parts = []
+    for item in detail[:20]:
+        if not isinstance(item, dict):
+            continue
+        loc = item.get("loc")
+        where = ".".join(str(part) for part in loc[:10]) if isinstance(loc, list) else ""
+        message = item.get("msg")
+        message = message if isinstance(message, str) else ""
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(part for part in parts if part)
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)[:ERROR_BODY_LIMIT]
+    return str(value)
+
+
+def parse_error_body(
+    raw: bytes, content_type: str | None = None, redact: Callable[[str], str] = _no_change
+) -> dict[str, Any]:
+    """The spec's Error fields (type, code, param, message) from any body:
+    {"error": {...}}, {"error": "text"}, {"detail": "text" or [...]},
+    {"message": ...}, plain text or HTML. Secrets are redacted by `redact`
+    before any clean-up or cut."""
     error: dict[str, Any] = {"type": None, "code": None, "param": None, "message": ""}
-    text = raw.decode("utf-8", errors="replace")
+    text = redact(raw[:ERROR_BODY_LIMIT].decode("utf-8", errors="replace"))
     try:
         payload = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
-        for key in error:
-            value = payload["error"].get(key)
-            error[key] = None if value is None else one_line(str(value))
-    elif isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        error["message"] = one_line(payload["message"])
+    message: Any = None
+    if isinstance(payload, dict):
+        inner = payload.get("error")
+        if isinstance(inner, dict):
+            for key in ("type", "code", "param"):
+                value = inner.get(key)
+                error[key] = None if value is None else one_line(redact(_field_text(value)))
+            message = inner.get("message")
+        elif isinstance(inner, str):
+            message = inner
+        elif "detail" in payload:
+            message = _detail_text(payload["detail"])
+        elif isinstance(payload.get("message"), str):
+            message = payload["message"]
+        else:
+            message = text
     elif text.strip():
-        error["message"] = one_line(text)
+        message = text
+    if message is not None and message != "":
+        error["message"] = one_line(redact(_field_text(message)))
     if not error["message"]:
         error["message"] = "the answer had no error details" + ("" if text.strip() else " (empty body)")
     return error

@@ -4,13 +4,15 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from ._client import OpenAIClient
-from ._errors import InvalidInput, OpenAIError
+from ._errors import DeadlineExceeded, InvalidInput, OpenAIError, expect_object, one_line
 from ._resources import run_url
+from ._validation import check_number
 
 RUN_STATUSES = [
     "queued",
@@ -25,6 +27,10 @@ RUN_STATUSES = [
 ]
 DEFAULT_WAIT_ON = ["queued", "in_progress", "cancelling"]
 FAILED_STATUSES = ("failed", "expired", "incomplete")
+# A server's openai-poll-after-ms below this is raised to it: 0 must not busy-loop.
+MIN_POLL_AFTER = 0.2
+MAX_WAIT_TIMEOUT = 7 * 86400.0
+MAX_POLL_INTERVAL = 3600.0
 
 # The wait options, shared by every module that can wait for a run.
 WAIT_ARGSPEC: dict[str, Any] = dict(
@@ -53,18 +59,35 @@ class RunFailed(OpenAIError):
 
 
 def check_wait_options(params: Mapping[str, Any]) -> None:
-    if params.get("wait_timeout", 1) <= 0:
-        raise InvalidInput(f"wait_timeout must be more than 0 seconds, got {params['wait_timeout']:g}")
-    if params.get("poll_interval", 1) <= 0:
-        raise InvalidInput(f"poll_interval must be more than 0 seconds, got {params['poll_interval']:g}")
+    if params.get("wait_timeout") is not None:
+        check_number("wait_timeout", params["wait_timeout"], None, MAX_WAIT_TIMEOUT)
+        if params["wait_timeout"] <= 0:
+            raise InvalidInput(f"wait_timeout must be more than 0 seconds, got {params['wait_timeout']:g}")
+    if params.get("poll_interval") is not None:
+        check_number("poll_interval", params["poll_interval"], None, MAX_POLL_INTERVAL)
+        if params["poll_interval"] <= 0:
+            raise InvalidInput(f"poll_interval must be more than 0 seconds, got {params['poll_interval']:g}")
 
 
 def _poll_after(headers: Mapping[str, str], default: float) -> float:
+    """The server's openai-poll-after-ms in seconds, at least MIN_POLL_AFTER;
+    the task's poll_interval when the header is missing or not a number."""
     value = headers.get("openai-poll-after-ms")
     try:
-        return max(0.0, float(value) / 1000.0) if value is not None else default
-    except ValueError:
+        seconds = float(value) / 1000.0 if value is not None else default
+    except (TypeError, ValueError):
         return default
+    if not math.isfinite(seconds):
+        return default
+    return max(MIN_POLL_AFTER, seconds) if value is not None else seconds
+
+
+def _still_running(run: dict[str, Any], params: Mapping[str, Any]) -> RunNotFinished:
+    return RunNotFinished(
+        f"Run {run.get('id')} is still {run.get('status')} after {params['wait_timeout']:g} s "
+        f"(wait_timeout); it goes on on the server",
+        run,
+    )
 
 
 def wait_for_run(
@@ -76,42 +99,53 @@ def wait_for_run(
 ) -> dict[str, Any]:
     """Poll the run until its status leaves status_for_wait (or enters
     status_for_exit); return the last run. Every poll reuses the client's
-    session, so one kept-alive connection serves the whole wait."""
+    session, so one kept-alive connection serves the whole wait.
+
+    wait_timeout bounds the whole wait: each poll gets only the time left,
+    so a stuck or trickling answer ends the wait too."""
     wait_on = params.get("status_for_wait") or DEFAULT_WAIT_ON
     exit_on = params.get("status_for_exit") or []
     deadline = clock() + params["wait_timeout"]
+    run = expect_object(run, "the run to wait for", "thread.run", ("id", "thread_id"))
     url = run_url(client, run["thread_id"], run["id"])
     interval = 0.0  # the first read comes at once: its answer may set the pace
     while run.get("status") in wait_on and run.get("status") not in exit_on:
         remaining = deadline - clock()
         if remaining <= 0:
-            raise RunNotFinished(
-                f"Run {run.get('id')} is still {run.get('status')} after {params['wait_timeout']:g} s "
-                f"(wait_timeout); it goes on on the server",
-                run,
-            )
+            raise _still_running(run, params)
         if interval:
             sleep(min(interval, remaining))
-        run, headers = client.exchange("GET", url)
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise _still_running(run, params)
+        try:
+            answer, headers = client.exchange("GET", url, time_limit=remaining)
+        except DeadlineExceeded:
+            raise _still_running(run, params) from None
+        run = expect_object(answer, f"GET {url}", "thread.run", ("id",))
         interval = _poll_after(headers, params["poll_interval"])
     return run
 
 
 def check_outcome(run: dict[str, Any]) -> dict[str, Any]:
     """The run, or RunFailed when it ended failed, expired or incomplete."""
+    run = expect_object(run, "the run", "thread.run")
     status = run.get("status")
-    if status not in FAILED_STATUSES:
+    if not isinstance(status, str) or status not in FAILED_STATUSES:
         return run
     detail = ""
     if isinstance(run.get("last_error"), dict):
         error = run["last_error"]
-        detail = f": {error.get('code')}: {error.get('message')}"
+        detail = f": {one_line(str(error.get('code')), 80)}: {one_line(str(error.get('message')))}"
     elif isinstance(run.get("incomplete_details"), dict):
-        detail = f": {run['incomplete_details'].get('reason')}"
-    raise RunFailed(f"Run {run.get('id')} ended {status}{detail}", run)
+        detail = f": {one_line(str(run['incomplete_details'].get('reason')), 80)}"
+    raise RunFailed(f"Run {one_line(str(run.get('id')), 80)} ended {status}{detail}", run)
 
 
-def tool_calls(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """The tool calls a run in requires_action waits for (empty otherwise)."""
-    action = run.get("required_action") or {}
-    return list((action.get("submit_tool_outputs") or {}).get("tool_calls") or [])
+def tool_calls(run: Any) -> list[dict[str, Any]]:
+    """The tool calls a run in requires_action waits for (empty otherwise,
+    and whatever in the answer is not shaped like tool calls is left out)."""
+    action = run.get("required_action") if isinstance(run, dict) else None
+    outputs = action.get("submit_tool_outputs") if isinstance(action, dict) else None
+    calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
+    return [call for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Callable, Optional
 
 from ._client import OpenAIClient, path_segment
-from ._errors import InvalidInput
+from ._errors import BadAnswer, InvalidInput, expect_object, one_line
 from ._ids import resolve_id
 
 MAX_PAGES = 100
@@ -45,18 +45,46 @@ def thread_and_run(params: dict[str, Any]) -> tuple[str, str]:
     return resolve_id(thread, "thread", "thread"), run_id
 
 
-def pages(client: OpenAIClient, url: str, query: dict[str, Any], all_pages: bool) -> Iterator[dict[str, Any]]:
-    """The items of a cursor-paged list, following `after` when all_pages."""
+def _cursor(page: dict[str, Any], data: list[Any]) -> str | None:
+    cursor = page.get("last_id")
+    if not isinstance(cursor, str) or not cursor:
+        last = data[-1]
+        cursor = last.get("id") if isinstance(last, dict) else None
+    return cursor if isinstance(cursor, str) and cursor else None
+
+
+def pages(
+    client: OpenAIClient,
+    url: str,
+    query: dict[str, Any],
+    all_pages: bool,
+    warn: Optional[Callable[[str], None]] = None,
+    max_pages: int = MAX_PAGES,
+) -> Iterator[Any]:
+    """The items of a cursor-paged list, following `after` when all_pages.
+
+    Never loops: it stops when the server repeats a cursor or gives none, and
+    after max_pages pages, telling `warn` why the list may be incomplete."""
     query = dict(query)
-    for _page in range(MAX_PAGES):
-        page = client.request("GET", url, query=query)
-        data = page.get("data") if isinstance(page, dict) else None
+    seen: set[str] = set()
+    for _page in range(max_pages):
+        page = expect_object(client.request("GET", url, query=query), f"GET {url}", "list")
+        data = page.get("data")
         if not isinstance(data, list):
-            raise InvalidInput(f"the server's list at {url} has no data array")
+            raise BadAnswer(f"GET {url} answered a list without a data array")
         yield from data
-        if not (all_pages and page.get("has_more") and data):
+        if not (all_pages and page.get("has_more") is True and data):
             return
-        query["after"] = page.get("last_id") or data[-1].get("id")
+        cursor = _cursor(page, data)
+        if cursor is None or cursor in seen:
+            problem = "no cursor" if cursor is None else f"the cursor {one_line(cursor, 60)!r} a second time"
+            if warn is not None:
+                warn(f"GET {url} said it has more items but gave {problem}; the list stops there")
+            return
+        seen.add(cursor)
+        query["after"] = cursor
+    if warn is not None:
+        warn(f"GET {url} has more than {max_pages} pages; only the first {max_pages} were read")
 
 
 def message_text(message: dict[str, Any]) -> str:

@@ -27,14 +27,21 @@ class ReportingRetry(Retry):
     """A Retry that waits from the first retry on, honours retry-after-ms and
     Retry-After on every retried status, and tells a reporter about each wait."""
 
-    def __init__(self, *args: Any, reporter: RetryReporter | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, reporter: RetryReporter | None = None, first_number: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reporter = reporter
+        # Retries the task already made: the backoff and the numbering go on from there.
+        self.first_number = first_number
 
     @classmethod
     def for_count(
-        cls, count: int, reporter: RetryReporter | None = None, statuses: Iterable[int] = RETRY_STATUSES
+        cls,
+        count: int,
+        reporter: RetryReporter | None = None,
+        statuses: Iterable[int] = RETRY_STATUSES,
+        first_number: int = 0,
     ) -> ReportingRetry:
+        """A policy of at most `count` resends: the retries left in the task's budget."""
         return cls(
             total=count,
             connect=count,
@@ -50,10 +57,12 @@ class ReportingRetry(Retry):
             # urllib3's own handling would also retry 503s outside the forcelist.
             respect_retry_after_header=False,
             reporter=reporter,
+            first_number=first_number,
         )
 
     def new(self, **kw: Any) -> ReportingRetry:
         kw.setdefault("reporter", self.reporter)
+        kw.setdefault("first_number", self.first_number)
         return super().new(**kw)  # type: ignore[return-value]
 
     def increment(  # type: ignore[override]
@@ -79,11 +88,12 @@ class ReportingRetry(Retry):
     def sleep(self, response: Any = None) -> None:
         wait = parse_retry_after(response.headers) if response is not None else None
         if wait is None:
-            wait = backoff_delay(len(self.history))
+            wait = backoff_delay(self.first_number + len(self.history))
         if self.reporter is not None:
             last = self.history[-1] if self.history else None
+            # The reporter spends one retry of the budget (and may refuse the wait).
             self.reporter(
-                len(self.history),
+                self.first_number + len(self.history),
                 last.status if last else None,
                 last.error if last else None,
                 wait,

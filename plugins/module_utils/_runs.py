@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional
 
 from . import _backoff
 from ._client import OpenAIClient
-from ._errors import APIError, OpenAIError, TransportError, retries_text
+from ._errors import APIError, OpenAIError, TransportError
 from ._resources import assistant_url, thread_url
 from ._run_body import needs_assistant_tools, tool_flags
 from ._streaming import read_run_stream
@@ -78,14 +78,11 @@ def start_run(
                         f"run {found['id']} had been created and is returned"
                     )
                 return found, None
-            wait = _next_wait(error, attempt, client.max_retry_count)
+            wait = _next_wait(error, attempt, attempt + 1 if client.can_retry() else attempt)
             if wait is None:
-                if attempt:
-                    error.add_note_to_message(f"Gave up after {retries_text(attempt)}")
-                raise
+                raise  # the client's message says "Gave up after N retries" when the budget ran out
             attempt += 1
-            client.note_retry(attempt, _cause(error), wait)
-            _backoff.pause(wait)
+            client.spend_retry(_cause(error), wait)
 
 
 def _maybe_created(error: OpenAIError, attempt: int) -> bool:

@@ -41,9 +41,28 @@ def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
         yield event, "\n".join(data)
 
 
+def _text_value(part: Any) -> str:
+    """The text of a content part {"type": "text", "text": {"value": ...}}; '' for anything else."""
+    if not isinstance(part, dict) or part.get("type") != "text":
+        return ""
+    text = part.get("text")
+    value = text.get("value") if isinstance(text, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _parts(container: Any, key: str) -> list[Any]:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def _message_key(payload: dict[str, Any]) -> str:
+    key = payload.get("id")
+    return key if isinstance(key, str) else ""
+
+
 def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
     """Follow a run's events to data: [DONE]; return the final run and the text
-    of the assistant's messages."""
+    of the assistant's messages. Parts of the wrong shape are skipped."""
     run: dict[str, Any] | None = None
     texts: dict[str, str] = {}
     for event, data in server_sent_events(lines):
@@ -53,9 +72,9 @@ def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
             return run, "\n".join(text for text in texts.values() if text)
         try:
             payload = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise StreamFailed(
-                f"the event stream sent {event} data that is not JSON: {one_line(data, 80)}", run
+                f"the event stream sent {one_line(event, 80)} data that is not JSON: {one_line(data, 80)}", run
             ) from None
         if event == "error":
             error = payload.get("error", payload) if isinstance(payload, dict) else {}
@@ -66,14 +85,9 @@ def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
         if event.startswith("thread.run.") and payload.get("object") == "thread.run":
             run = payload
         elif event == "thread.message.delta":
-            for part in (payload.get("delta") or {}).get("content") or []:
-                if isinstance(part, dict) and part.get("type") == "text":
-                    texts[payload.get("id", "")] = texts.get(payload.get("id", ""), "") + part["text"].get("value", "")
+            key = _message_key(payload)
+            added = "".join(_text_value(part) for part in _parts(payload.get("delta"), "content"))
+            texts[key] = texts.get(key, "") + added
         elif event == "thread.message.completed" and payload.get("role") == "assistant":
-            parts = [
-                p["text"]["value"]
-                for p in payload.get("content") or []
-                if isinstance(p, dict) and p.get("type") == "text"
-            ]
-            texts[payload.get("id", "")] = "".join(parts)
+            texts[_message_key(payload)] = "".join(_text_value(part) for part in _parts(payload, "content"))
     raise StreamFailed("the event stream ended before data: [DONE]", run)

@@ -5,7 +5,8 @@ request: plain Python."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Optional
 
 from ._errors import InvalidInput
 
@@ -14,6 +15,18 @@ MAX_METADATA_KEY = 64
 MAX_METADATA_VALUE = 512
 MAX_TOOLS = 20
 BUILTIN_TOOLS = ("code_interpreter", "file_search")
+
+
+def check_number(name: str, value: Any, minimum: Optional[float] = 0, maximum: Optional[float] = None) -> float:
+    """A finite number within [minimum, maximum]; nan, inf and (by default)
+    negatives are refused with one line that names the option."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a finite number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidInput(f"{name} must be at least {minimum:g}, got {value:g}")
+    if maximum is not None and value > maximum:
+        raise InvalidInput(f"{name} must be at most {maximum:g}, got {value:g}")
+    return value
 
 
 def check_metadata(metadata: Any, option: str = "metadata") -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 
 import pytest
 import requests
+import urllib3
 
 from ansible_collections.seed.openai.plugins.module_utils._backoff import backoff_delay, parse_retry_after
 from ansible_collections.seed.openai.plugins.module_utils._client import (
@@ -25,7 +27,8 @@ def fake_answer(status: int, body: bytes, headers: dict[str, str] | None = None)
     response = requests.Response()
     response.status_code = status
     response.reason = {404: "Not Found", 302: "Found", 401: "Unauthorized"}.get(status, "Error")
-    response._content = body
+    # The client reads the body from the raw stream, within its size cap.
+    response.raw = urllib3.HTTPResponse(body=io.BytesIO(body), preload_content=False)
     response.headers.update(headers or {})
     return response
 

@@ -1,0 +1,216 @@
+"""Well-shaped answers with one field mutated (wrong type, missing, huge,
+nested) never crash a parser: only OpenAIError subclasses escape."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.seed.openai.plugins.module_utils._errors import (
+    BadAnswer,
+    OpenAIError,
+    expect_object,
+    parse_error_body,
+)
+from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, tool_calls, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils._resources import message_text, pages
+from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
+
+RUN = {
+    "id": "run_1",
+    "object": "thread.run",
+    "thread_id": "thread_1",
+    "status": "requires_action",
+    "required_action": {
+        "type": "submit_tool_outputs",
+        "submit_tool_outputs": {"tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f"}}]},
+    },
+    "last_error": {"code": "server_error", "message": "boom"},
+    "incomplete_details": {"reason": "max_tokens"},
+}
+MESSAGE = {
+    "id": "msg_1",
+    "object": "thread.message",
+    "role": "assistant",
+    "content": [{"type": "text", "text": {"value": "hello", "annotations": []}}],
+}
+DELTA = {
+    "id": "msg_1",
+    "object": "thread.message.delta",
+    "delta": {"content": [{"type": "text", "text": {"value": "he"}}]},
+}
+LIST = {"object": "list", "data": [MESSAGE], "has_more": True, "last_id": "msg_1"}
+ERROR = {"error": {"message": "bad", "type": "invalid_request_error", "code": "c", "param": "p"}}
+SHAPES = {"run": RUN, "message": MESSAGE, "delta": DELTA, "list": LIST, "error": ERROR}
+
+replacement = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.just("x" * 100_000),
+    st.just([[[[[[]]]]]]),
+    st.just({"nested": {"deeper": [1, "two", None]}}),
+    st.lists(st.integers(), max_size=3),
+    st.just("MISSING"),
+)
+
+
+def paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths(item, (*prefix, index))
+
+
+def mutated(shape, path, new):
+    if not path:
+        return None if new == "MISSING" else new
+    result = copy.deepcopy(shape)
+    parent = result
+    for step in path[:-1]:
+        parent = parent[step]
+    if new == "MISSING":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return result
+
+
+@st.composite
+def hostile(draw):
+    name = draw(st.sampled_from(sorted(SHAPES)))
+    shape = SHAPES[name]
+    path = draw(st.sampled_from(list(paths(shape))))
+    return name, mutated(shape, path, draw(replacement))
+
+
+class Stub:
+    """A client that answers every call with `answer`."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = 0
+
+    def url(self, *segments):
+        return "/".join(["http://h/v1", *segments])
+
+    def request(self, method, url, *args, **kwargs):
+        return self.exchange(method, url)[0]
+
+    def exchange(self, method, url, *args, **kwargs):
+        self.calls += 1
+        return self.answer, {"openai-poll-after-ms": "0"}
+
+
+def through_every_parser(answer):
+    expect_object(answer, "GET http://h/v1/x", "thread.run", ("id", "thread_id"))
+    tool_calls(answer)
+    check_outcome(answer)
+    message_text(answer) if isinstance(answer, dict) else None
+    stub = Stub(answer)
+    warnings = []
+    list(pages(stub, "http://h/v1/threads/t/messages", {}, True, warnings.append, max_pages=5))
+    assert stub.calls <= 5
+    parse_error_body(json.dumps(answer).encode())
+    events = [
+        ("thread.run.created", RUN),
+        ("thread.message.delta", answer),
+        ("thread.message.completed", answer),
+        ("thread.run.completed", answer),
+    ]
+    lines = []
+    for event, data in events:
+        lines += [f"event: {event}", f"data: {json.dumps(data)}", ""]
+    read_run_stream([*lines, "data: [DONE]", ""])
+    now = [0.0]
+    wait_for_run(
+        Stub(answer),
+        dict(RUN, status="queued"),
+        {"wait_timeout": 1, "poll_interval": 0.5},
+        sleep=lambda s: now.__setitem__(0, now[0] + s),
+        clock=lambda: now[0],
+    )
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(hostile())
+def test_a_mutated_answer_never_crashes_a_parser(case):
+    _name, answer = case
+    try:
+        through_every_parser(answer)
+    except OpenAIError as error:
+        assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        ([RUN], "POST http://h/v1/threads/t/runs answered a list, not a thread.run object"),
+        ({"id": "run_1"}, "POST http://h/v1/threads/t/runs answered a thread.run without thread_id"),
+        (
+            dict(RUN, id=5),
+            "POST http://h/v1/threads/t/runs answered a thread.run whose id is a number, not an ID string",
+        ),
+        ("x", "POST http://h/v1/threads/t/runs answered a string, not a thread.run object"),
+    ],
+)
+def test_expect_object_names_the_endpoint_and_what_was_wrong(answer, message):
+    with pytest.raises(BadAnswer) as caught:
+        expect_object(answer, "POST http://h/v1/threads/t/runs", "thread.run", ("id", "thread_id"))
+    assert str(caught.value) == message
+
+
+def test_tool_calls_and_outcome_tolerate_wrong_shapes():
+    assert tool_calls(dict(RUN, required_action="x")) == []
+    assert tool_calls(dict(RUN, required_action={"submit_tool_outputs": {"tool_calls": [1, {"id": "c"}]}})) == [
+        {"id": "c"}
+    ]
+    run = dict(RUN, status="failed", last_error={"code": "x\ny", "message": ["a"]})
+    with pytest.raises(OpenAIError) as caught:
+        check_outcome(run)
+    assert str(caught.value) == "Run run_1 ended failed: x y: ['a']"
+
+
+def test_pages_stop_when_the_cursor_repeats():
+    stub = Stub({"object": "list", "data": [{"id": "m1"}], "has_more": True, "last_id": "m1"})
+    warnings = []
+    items = list(pages(stub, "http://h/v1/threads/t/messages", {}, True, warnings.append))
+    assert stub.calls == 2 and len(items) == 2
+    assert warnings == [
+        "GET http://h/v1/threads/t/messages said it has more items but gave the cursor 'm1' a second time; "
+        "the list stops there"
+    ]
+
+
+def test_pages_stop_after_the_maximum_with_a_warning():
+    class Growing(Stub):
+        def exchange(self, method, url, *args, **kwargs):
+            self.calls += 1
+            return {"data": [{"id": f"m{self.calls}"}], "has_more": True}, {}
+
+    stub, warnings = Growing(None), []
+    assert len(list(pages(stub, "http://h/v1/x", {}, True, warnings.append, max_pages=3))) == 3
+    assert warnings == ["GET http://h/v1/x has more than 3 pages; only the first 3 were read"]
+
+
+def test_stream_parts_of_the_wrong_shape_are_skipped():
+    bad_delta = {"id": ["unhashable"], "delta": ["not", "a", "dict"]}
+    odd_part = {"id": "m", "delta": {"content": [{"type": "text", "text": "flat"}, {"type": "text"}]}}
+    lines = []
+    for event, data in [
+        ("thread.message.delta", bad_delta),
+        ("thread.message.delta", odd_part),
+        ("thread.run.completed", RUN),
+    ]:
+        lines += [f"event: {event}", f"data: {json.dumps(data)}", ""]
+    run, text = read_run_stream([*lines, "data: [DONE]"])
+    assert run["id"] == "run_1" and text == ""
