@@ -264,9 +264,10 @@ class EntraTokenSource:
                     if not value
                 ]
                 if missing:
+                    verb = "are" if len(missing) > 1 else "is"
                     raise InvalidInput(
-                        f"a client secret is set in the environment but {' and '.join(missing)} {'are' if len(missing) > 1 else 'is'} not: "
-                        "set it too (AWX's Microsoft Azure Resource Manager credential sets all three)"
+                        f"a client secret is set in the environment but {' and '.join(missing)} {verb} not: "
+                        "set them all (AWX's Microsoft Azure Resource Manager credential sets all three)"
                     )
                 credential = identity.ClientSecretCredential(tenant, client_id, secret, **extra)
                 fix = (
