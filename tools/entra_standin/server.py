@@ -105,6 +105,9 @@ class EntraStandin:
         self.identity_header = identity_header or secrets.token_urlsafe(16)
         # False: IMDS answers as a VM without an assigned identity does (400).
         self.imds_identity = imds_identity
+        # True: error answers quote what the client sent (secret, assertion), as a
+        # careless service might, to test that callers never pass them on.
+        self.leaky_errors = False
         self.mint = TokenMint(clock)
         self.requests: list[dict[str, Any]] = []
         self._apps: dict[tuple[str, str], dict[str, Optional[str]]] = {}
@@ -274,10 +277,11 @@ class EntraStandin:
                     "error_codes": [700211],
                 }
         elif app["secret"] is None or form.get("client_secret") != app["secret"]:
+            quoted = f" (got {form.get('client_secret')!r})" if self.leaky_errors else ""
             return 401, {
                 "error": "invalid_client",
-                "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being "
-                "sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0",
+                "error_description": f"AADSTS7000215: Invalid client secret provided{quoted}. Ensure the secret "
+                "being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0",
                 "error_codes": [7000215],
             }
         if self._take_failure():

@@ -49,9 +49,10 @@ class TokenMint:
         self.issued: list[Issue] = []
 
     def issue(self, flow: str, audience: str, subject: str, lifetime: float) -> Issue:
-        # Whole seconds, as the token services send expires_on; wall time, because
-        # MSAL turns expires_on into expires_in against time.time().
-        now = int(time.time())
+        # Whole seconds, as the token services send expires_on. MSAL turns expires_on
+        # into expires_in against time.time() and azure-identity back again, so the
+        # expiry a test's clock sets is the one the token source sees.
+        now = int(self._clock())
         expires_on = now + max(1, round(lifetime))
         claims = {
             "aud": audience,
