@@ -81,7 +81,7 @@ def _import_identity() -> Any:
     except ImportError as exc:
         raise InvalidInput(
             f"auth_type entra needs the Python library azure-identity, which {sys.executable} cannot import "
-            f"({one_line(str(exc), 120)}): run `pip install azure-identity` on the host that runs the module"
+            f"({one_line(str(exc), 120)}); install it on the host that runs the module: pip install azure-identity"
         ) from None
     # azure-identity logs each failed attempt as a warning; with no handler Python
     # prints those to stderr, where they would land in the task's output twice.

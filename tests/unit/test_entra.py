@@ -315,5 +315,5 @@ def test_missing_azure_identity_is_one_line_naming_the_fix():
     )
     assert result.returncode == 0, result.stderr
     [line] = result.stdout.splitlines()
-    assert "azure-identity" in line and "pip install azure-identity" in line and "host that runs the module" in line
+    assert "azure-identity" in line and "host that runs the module: pip install azure-identity" in line
     assert "topsecret" not in line
