@@ -1,0 +1,319 @@
+"""auth_type entra's token source, with the real azure-identity against the local stand-in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from entra_standin import EntraStandin
+
+from ansible_collections.seed.openai.plugins.module_utils import _entra
+from ansible_collections.seed.openai.plugins.module_utils._entra import (
+    DEFAULT_SCOPE,
+    EntraError,
+    EntraTokenSource,
+)
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput
+
+SECRET = "s3cret-Value~with.odd_chars"
+TENANT = "72f988bf-0000-4000-8000-000000000001"
+CLIENT = "0d3c7a51-0000-4000-8000-000000000002"
+# Everything that steers azure-identity through the process environment.
+_STEERING = (
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_TENANT_ID",
+    "AZURE_SECRET",
+    "AZURE_TENANT",
+    "AZURE_TOKEN_CREDENTIALS",
+)
+
+
+class Clock:
+    """Epoch seconds that move only when the test says."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def standin(monkeypatch, tmp_path, clock):
+    """A stand-in whose clock is the test's; the process environment reaches no real
+    Azure endpoint (IMDS answers from the stand-in, no az on PATH)."""
+    for name in _STEERING:
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with EntraStandin(lifetime=60, authority=True, clock=clock) as running:
+        monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", running.imds_host)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", running.ca_bundle)
+        yield running
+
+
+@pytest.fixture
+def app_service(standin, monkeypatch):
+    for name, value in standin.environ().items():
+        monkeypatch.setenv(name, value)
+    return standin
+
+
+def token_requests(standin: EntraStandin) -> list[dict]:
+    return [r for r in standin.requests if "token" in r["path"]]
+
+
+def test_managed_identity_token_from_the_app_service_endpoint(app_service, clock):
+    source = EntraTokenSource(environ={}, clock=clock)
+    token = source()
+    assert app_service.check(token, DEFAULT_SCOPE) is None
+    assert source.source_name == "managed identity"
+    [request] = token_requests(app_service)
+    assert request["path"] == "/msi/token"
+    assert request["query"] == {"api-version": "2019-08-01", "resource": "https://ai.azure.com"}
+    assert request["headers"]["x-identity-header"] == app_service.identity_header
+    assert [issue.flow for issue in app_service.issued] == ["app_service"]
+
+
+def test_managed_identity_from_imds(standin, clock):
+    source = EntraTokenSource(environ={}, clock=clock)
+    assert standin.check(source(), DEFAULT_SCOPE) is None
+    assert [issue.flow for issue in standin.issued] == ["imds"]
+    assert token_requests(standin)[-1]["headers"]["metadata"] == "true"
+
+
+def test_a_valid_token_is_reused(app_service, clock):
+    source = EntraTokenSource(environ={}, clock=clock)
+    first = source()
+    clock.advance(20)  # 60 s token: renewal starts with 30 s left
+    assert source() == first
+    assert len(app_service.issued) == 1
+
+
+def test_a_token_is_renewed_before_it_expires(app_service, clock):
+    source = EntraTokenSource(environ={}, clock=clock)
+    first = source()
+    clock.advance(35)  # under half the lifetime left
+    second = source()
+    assert second != first
+    assert len(app_service.issued) == 2
+    assert app_service.check(second) is None
+
+
+def test_a_long_wait_never_sends_an_expired_token(app_service, clock):
+    app_service.lifetime = 3  # short-lived: renewed at half its life
+    source = EntraTokenSource(environ={}, clock=clock)
+    for _ in range(40):  # one call per poll, 0.4 s apart, over five lifetimes
+        token = source()
+        clock.advance(0.4)  # the server reads it as late as the next poll
+        assert app_service.check(token) is None, "the token sent had expired when the server read it"
+    assert 4 <= len(app_service.issued) <= 20, "renewal neither too late nor on every call"
+
+
+def test_renewal_that_fails_keeps_a_token_with_time_left_then_reports(app_service, clock):
+    source = EntraTokenSource(environ={}, clock=clock)
+    first = source()
+    clock.advance(35)  # inside the renewal window, 24-25 s left
+    app_service.fail_next(1)
+    assert source() == first
+    clock.advance(24)  # about to lapse: the failure must surface now
+    app_service.fail_next(1)
+    with pytest.raises(EntraError) as caught:
+        source()
+    message = str(caught.value)
+    assert "\n" not in message and "managed identity" in message and "fault injected" in message
+    assert first not in message
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID"),  # azure-identity's
+        ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT"),  # AWX's Azure Resource Manager credential
+    ],
+)
+def test_service_principal_from_the_environment(standin, clock, names):
+    standin.add_app(TENANT, CLIENT, SECRET)
+    before = dict(os.environ)
+    environ = dict(zip(names, (CLIENT, SECRET, TENANT)), AZURE_AUTHORITY_HOST=standin.authority_host)
+    source = EntraTokenSource(environ=environ, clock=clock)
+    token = source()
+    assert standin.check(token, DEFAULT_SCOPE) is None
+    assert source.source_name == "environment (service principal)"
+    [request] = token_requests(standin)
+    assert request["path"] == f"/{TENANT}/oauth2/v2.0/token"
+    assert request["form"]["client_id"] == CLIENT
+    assert request["form"]["scope"].split()[0] == DEFAULT_SCOPE
+    assert dict(os.environ) == before, "os.environ must not change"
+    assert SECRET in source.secrets() and token in source.secrets()
+
+
+@pytest.mark.parametrize(
+    ("tenant", "secret", "expected"),
+    [
+        (TENANT, "not-the-secret", "AADSTS7000215: Invalid client secret provided"),
+        ("00000000-0000-4000-8000-00000000dead", SECRET, "double check your tenant name or GUID"),
+    ],
+)
+def test_wrong_secret_or_tenant_is_one_line_without_the_secret(standin, app_service, clock, tenant, secret, expected):
+    standin.add_app(TENANT, CLIENT, SECRET)
+    standin.leaky_errors = True  # the wrong secret comes back in the error: it must not reach the message
+    environ = {
+        "AZURE_CLIENT_ID": CLIENT,
+        "AZURE_SECRET": secret,
+        "AZURE_TENANT": tenant,
+        "AZURE_AUTHORITY_HOST": standin.authority_host,
+    }
+    source = EntraTokenSource(environ=environ, clock=clock)
+    with pytest.raises(EntraError) as caught:
+        source()
+    message = str(caught.value)
+    assert "\n" not in message and "\r" not in message
+    assert expected in message
+    assert "environment (service principal)" in message and "AZURE_TENANT" in message
+    assert secret not in message and SECRET not in message
+    assert ("********" in message) == (secret != SECRET)
+    # An explicit service principal that fails is reported, not replaced by the managed identity.
+    assert standin.issued == []
+
+
+def test_a_secret_without_its_tenant_is_refused_before_anything_is_sent(standin, clock):
+    source = EntraTokenSource(environ={"AZURE_CLIENT_ID": CLIENT, "AZURE_SECRET": SECRET}, clock=clock)
+    with pytest.raises(InvalidInput, match="AZURE_TENANT_ID/AZURE_TENANT is not"):
+        source()
+    assert standin.requests == []
+
+
+def test_workload_identity_with_a_federated_token_file(standin, clock, tmp_path):
+    federated = "eyJ.federated.assertion"
+    token_file = tmp_path / "azure-identity-token"
+    token_file.write_text(federated)
+    standin.add_app(TENANT, CLIENT, federated_token=federated)
+    environ = {
+        "AZURE_CLIENT_ID": CLIENT,
+        "AZURE_TENANT_ID": TENANT,
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "AZURE_AUTHORITY_HOST": standin.authority_host,
+    }
+    source = EntraTokenSource(environ=environ, clock=clock)
+    assert standin.check(source(), DEFAULT_SCOPE) is None
+    assert source.source_name == "workload identity"
+    assert token_requests(standin)[-1]["form"]["client_assertion_type"].endswith("jwt-bearer")
+
+
+def test_nothing_configured_names_every_source_tried(standin, clock):
+    standin.imds_identity = False
+    with pytest.raises(EntraError) as caught:
+        EntraTokenSource(environ={}, clock=clock)()
+    message = str(caught.value)
+    assert "\n" not in message
+    for tried in ("environment", "workload identity", "managed identity (", "Azure CLI (", "az login"):
+        assert tried in message
+
+
+def test_a_given_token_is_used_as_is(standin, clock):
+    given = standin.mint.issue("app_service", "https://ai.azure.com", "task", 600).token
+    source = EntraTokenSource(token=given, clock=clock)
+    assert source() == given
+    assert source.source_name == "token"
+    assert source.secrets() == [given]
+    assert given not in repr(source)
+    assert standin.requests == []
+
+
+@pytest.mark.parametrize("left", [-30, 3])
+def test_an_expired_given_token_fails_with_one_line(standin, clock, left):
+    given = standin.mint.issue("app_service", "https://ai.azure.com", "task", 600).token
+    source = EntraTokenSource(token=given, clock=clock)
+    assert source() == given
+    clock.advance(600 - left)
+    with pytest.raises(InvalidInput) as caught:
+        source()
+    message = str(caught.value)
+    assert "cannot be renewed" in message and ("expired" if left < 0 else "expires") in message
+    assert "\n" not in message and given not in message
+
+
+def test_a_given_token_with_a_known_expiry_that_is_not_a_jwt(clock):
+    source = EntraTokenSource(token="opaque-token", token_expires_on=clock.now - 1, clock=clock)
+    with pytest.raises(InvalidInput, match="expired"):
+        source()
+    assert EntraTokenSource(token="opaque-token", clock=clock)() == "opaque-token"
+
+
+@pytest.mark.parametrize("bad", ["", "two words", "line\nbreak"])
+def test_a_malformed_given_token_is_refused(bad):
+    with pytest.raises(InvalidInput, match="the Entra access token given"):
+        EntraTokenSource(token=bad)
+
+
+def test_standin_check_tells_invalid_and_expired(standin, clock):
+    token = standin.mint.issue("imds", "https://ai.azure.com", "x", 10).token
+    assert standin.check(token) is None
+    assert standin.check(token, "https://management.azure.com/.default") == "invalid"
+    assert standin.check(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) == "invalid"
+    assert standin.check("not-a-token") == "invalid"
+    clock.advance(11)
+    assert standin.check(token) == "expired"
+
+
+_WITHOUT_AZURE_IDENTITY = """
+import sys
+sys.path.insert(0, {ns!r})
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name == "azure" or name.startswith("azure."):
+            raise ImportError("No module named 'azure'")
+
+sys.meta_path.insert(0, Refuse())
+from ansible_collections.seed.openai.plugins.module_utils._entra import EntraTokenSource
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput
+
+assert EntraTokenSource(token="given-token")() == "given-token"
+try:
+    EntraTokenSource(environ={{"AZURE_CLIENT_SECRET": "topsecret"}})()
+except InvalidInput as exc:
+    print(exc)
+"""
+
+
+def test_missing_azure_identity_is_one_line_naming_the_fix():
+    # The directory holding ansible_collections/, wherever the tests run from (.build/ns, ansible-test's tree).
+    namespace = _entra.__file__
+    for _ in range(6):
+        namespace = os.path.dirname(namespace)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_WITHOUT_AZURE_IDENTITY.format(ns=namespace))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert "azure-identity" in line and "host that runs the module: pip install azure-identity" in line
+    assert "topsecret" not in line
