@@ -46,22 +46,45 @@ options:
     default: 0
   auth_type:
     description:
-      - How the key is sent. V(bearer) sends it in an C(Authorization) header as a bearer token; V(api_key) sends
-        an C(api-key) header, as Azure-style gateways expect.
+      - How the task signs in. V(bearer) sends O(api_key) in an C(Authorization) header as a bearer token;
+        V(api_key) sends an C(api-key) header, as Azure-style gateways expect.
+      - V(entra) signs in with Microsoft Entra ID, as Azure AI Foundry Agent Service requires, through the optional
+        library C(azure-identity), and sends the token as a bearer token; O(api_key) is not used.
+        The token comes from O(entra_token) when given, otherwise from the first of these that is set up:
+        a service principal in the environment (E(AZURE_CLIENT_ID), E(AZURE_CLIENT_SECRET), E(AZURE_TENANT_ID),
+        or the E(AZURE_SECRET) and E(AZURE_TENANT) that AWX's Microsoft Azure Resource Manager credential injects),
+        workload identity, managed identity, the Azure CLI's login.
+        A token that would expire during a long wait or a paged read is renewed before it does.
     type: str
-    choices: [bearer, api_key]
+    choices: [bearer, api_key, entra]
     default: bearer
+  entra_scope:
+    description:
+      - With O(auth_type=entra), the scope of the token.
+    type: str
+    default: https://ai.azure.com/.default
+  entra_token:
+    description:
+      - With O(auth_type=entra), an access token the task already has, for example from
+        C(azure.azcollection.azure_rm_accesstoken_info). It is used as it is and cannot be renewed.
+      - Never shown in results, messages or logs.
+    type: str
   api_version:
     description:
       - Sent as the C(api-version) query parameter on every request, for servers that version their API that way.
+      - With an Azure AI Foundry project endpoint as O(api_base) (C(https://<resource>.services.ai.azure.com/api/projects/<project>)),
+        it defaults to V(v1), which the service requires.
     type: str
   headers:
     description:
       - Extra HTTP headers for every request (like the cmdlets' C(AdditionalHeaders)).
       - They cannot replace the credential header; values with line breaks are refused.
+      - Their values are treated as secrets (a gateway key often travels here) and never shown in results or messages.
     type: dict
   query:
-    description: Extra query parameters for every request (like the cmdlets' C(AdditionalQuery)).
+    description:
+      - Extra query parameters for every request (like the cmdlets' C(AdditionalQuery)).
+      - Their values are never shown in results.
     type: dict
   validate_certs:
     description:
@@ -80,4 +103,5 @@ notes:
 requirements:
   - requests >= 2.31
   - urllib3 >= 2.0
+  - azure-identity (only for O(auth_type=entra))
 """

@@ -15,6 +15,7 @@ from typing import Any
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ._connection import ENV_FALLBACKS, first_env
+from ._entra import DEFAULT_SCOPE
 from ._polling import RUN_STATUSES
 from ._run_body import INCLUDE_FIELDS, REASONING_EFFORTS
 
@@ -40,7 +41,9 @@ CONNECTION: dict[str, Any] = dict(
     organization=dict(type="str", aliases=["org_id"], fallback=_fallback("organization")),
     timeout=dict(type="float", default=0),
     max_retry_count=dict(type="int", default=0),
-    auth_type=dict(type="str", default="bearer", choices=["bearer", "api_key"]),
+    auth_type=dict(type="str", default="bearer", choices=["bearer", "api_key", "entra"]),
+    entra_scope=dict(type="str", default=DEFAULT_SCOPE),
+    entra_token=dict(type="str", no_log=True),
     api_version=dict(type="str"),
     # Gateway keys travel in these; their values are masked in `invocation`
     # by the shells (no_log here would mask every equal substring of the result).

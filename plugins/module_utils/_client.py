@@ -198,6 +198,9 @@ class Settings:
         found = Secrets([self.api_key or "", *(str(value) for value in self.headers.values())])
         for credential in proxy_credentials(os.environ):
             found.add(credential)
+        # An Entra token source knows its client secret and a token given to it.
+        for secret in getattr(self.token_source, "secrets", lambda: [])():
+            found.add(secret)
         return found
 
 

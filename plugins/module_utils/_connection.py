@@ -11,6 +11,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from ._client import Settings
+from ._entra import DEFAULT_SCOPE, EntraTokenSource
 
 # Option -> environment variables tried in order when the option is unset.
 ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
@@ -18,6 +19,9 @@ ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
     "api_key": ("OPENAI_API_KEY",),
     "organization": ("OPENAI_ORGANIZATION",),
 }
+# Entra ID token sources by (scope, given token): the items of a loop in one
+# worker process share one, so a token is fetched once and renewed in time.
+_token_sources: dict[tuple[str, Optional[str]], EntraTokenSource] = {}
 # The api-version Azure AI Foundry project endpoints require when none is given.
 FOUNDRY_API_VERSION = "v1"
 
@@ -66,4 +70,9 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
         validate_certs=options.get("validate_certs", True) is not False,
         ca_path=options.get("ca_path") or None,
     )
+    if settings.auth_type == "entra":
+        key = (options.get("entra_scope") or DEFAULT_SCOPE, options.get("entra_token") or None)
+        if key not in _token_sources:
+            _token_sources[key] = EntraTokenSource(scope=key[0], token=key[1])
+        settings.token_source = _token_sources[key]
     return settings
