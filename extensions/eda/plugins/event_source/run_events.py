@@ -397,13 +397,13 @@ async def watch(queue: Any, watcher: RunWatcher, sleep: Sleep) -> None:
                     raise _fatal(thread_id, error) from None
                 failures += 1
                 wait = max(backoff_delay(failures), min(error.retry_after or 0.0, MAX_SERVER_PAUSE))
-                logger.warning("%s: %s; trying again in %.1f s", SOURCE, error, wait)
+                logger.warning("%s: %s; trying again in %.1f s", SOURCE, str(error).rstrip("."), wait)
                 pause = max(pause, wait)
                 break
             except TransportError as error:
                 failures += 1
                 wait = backoff_delay(failures)
-                logger.warning("%s: %s; trying again in %.1f s", SOURCE, error, wait)
+                logger.warning("%s: %s; trying again in %.1f s", SOURCE, str(error).rstrip("."), wait)
                 pause = max(pause, wait)
                 break
             failures = 0
