@@ -131,3 +131,10 @@ def test_the_tarball_holds_the_event_source_the_rulebook_and_its_playbooks(built
         (ruleset,) = yaml.safe_load(handle)
     playbooks = [rule["action"]["run_playbook"]["name"] for rule in ruleset["rules"]]
     assert len(playbooks) == 2 and set(playbooks) <= names
+
+
+def test_the_guide_shows_the_rulebook_this_test_runs():
+    with open(os.path.join(ROOT, "docs", "docsite", "rst", "event_driven.rst"), encoding="utf-8") as handle:
+        page = handle.read()
+    # The docs build's source directory is .build/docsite/rst, three levels below the repository.
+    assert f".. literalinclude:: /../../../{RULEBOOK}\n" in page
