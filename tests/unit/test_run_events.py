@@ -49,7 +49,7 @@ class Clock:
 
     async def step(self, count: int = 1) -> None:
         """Let the source poll `count` more times."""
-        for _ in range(count):
+        for _poll in range(count):
             await self.settle()
             self._parked.clear()
             self._permits.put_nowait(None)

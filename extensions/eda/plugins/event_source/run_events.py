@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import sys
 import threading
@@ -220,7 +221,7 @@ def watch_options(args: Mapping[str, Any]) -> WatchOptions:
     if wrong or not statuses:
         raise RunEventsError(f"statuses must be run statuses ({', '.join(RUN_STATUSES)}), got {wrong or statuses!r}")
     interval = _as_number("interval", args.get("interval", 5), float)
-    if not interval > 0:
+    if not math.isfinite(interval) or interval <= 0:
         raise RunEventsError(f"interval must be more than 0 seconds, got {interval:g}")
     return WatchOptions(
         threads, frozenset(statuses), _as_bool("include_existing", args.get("include_existing", False)), interval
