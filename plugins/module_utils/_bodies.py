@@ -102,6 +102,9 @@ def body_chunks(
     raw = response.raw
     inflater = Inflater(response.headers.get("Content-Encoding") or "", what)
     read1 = getattr(raw, "read1", None)
+    # urllib3 1.26 has no read1, and its read(n) waits for n bytes: read what has
+    # come from the http.client response beneath it (raw bytes, as asked for).
+    read_some = getattr(getattr(raw, "_fp", None), "read1", None) if read1 is None else None
     while True:
         wait = timeout
         if deadline is not None:
@@ -111,7 +114,12 @@ def body_chunks(
             wait = remaining if wait is None else min(wait, remaining)
         _set_read_timeout(raw, wait)
         try:
-            data = read1(CHUNK, decode_content=False) if read1 is not None else raw.read(CHUNK, decode_content=False)
+            if read1 is not None:
+                data = read1(CHUNK, decode_content=False)
+            elif read_some is not None:
+                data = read_some(CHUNK)
+            else:
+                data = raw.read(CHUNK, decode_content=False)
         except (HTTPError, OSError, http.client.HTTPException, socket.timeout) as exc:
             if deadline is not None and deadline - time.monotonic() <= 0:
                 raise DeadlineExceeded(f"{what} did not finish in time{limit_text}", what, True) from None

@@ -114,6 +114,8 @@ def normalise(value: Any, ids: dict[str, str], key: str = "") -> Any:
         return [normalise(v, ids, key) for v in value]
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("_at"):
         return "<time>"
+    if key in ("ansible_job_id", "results_file"):  # an async task's own job
+        return "<job>"
     if isinstance(value, str):
         value = _IDS.sub(lambda m: ids.setdefault(m.group(0), f"<{m.group(1)}{len(ids)}>"), value)
         value = _MARKER.sub("<marker>", value)
