@@ -177,10 +177,18 @@ MODULE_SPECS: dict[str, dict[str, Any]] = {
             **_RUN,
             tool_outputs=dict(type="list", elements="dict"),
             outputs_by_function=dict(type="dict"),
+            tool_approvals=dict(
+                type="list",
+                elements="dict",
+                options=dict(tool_call_id=dict(type="str", required=True), approve=dict(type="bool", required=True)),
+            ),
+            approve_tools=dict(type="list", elements="str"),
+            deny_tools=dict(type="list", elements="str"),
             stream=dict(type="bool", default=False),
             **WAIT,
         ),
-        required_one_of=[("tool_outputs", "outputs_by_function")],
+        # Outputs and approvals together are refused by the core, in one line naming both groups.
+        required_one_of=[("tool_outputs", "outputs_by_function", "tool_approvals", "approve_tools", "deny_tools")],
         mutually_exclusive=[("tool_outputs", "outputs_by_function")],
     ),
 }

@@ -80,10 +80,24 @@ steps:
   type: list
   elements: dict
 tool_calls:
-  description: The function calls the run waits for.
+  description: The function calls the run waits for (C(id), C(type), C(function) with C(name) and C(arguments)).
   returned: when the run's status is C(requires_action)
   type: list
   elements: dict
+tool_approvals_pending:
+  description:
+    - The tool calls the run waits to have approved or denied (Azure AI Foundry C(submit_tool_approval), for example
+      an C(mcp) tool's calls), each with C(id), C(name), C(server_label) and C(arguments) (JSON text).
+    - Answer them with M(seed.openai.openai_thread_run_tool_outputs) and its options C(approve_tools), C(deny_tools)
+      or C(tool_approvals).
+  returned: when the run's status is C(requires_action)
+  type: list
+  elements: dict
+  sample:
+    - id: call_abc123
+      name: lookup
+      server_label: docs
+      arguments: '{"query": "rotate keys"}'
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: openai_thread_run_tool_outputs
-short_description: Answer the function calls of a run
+short_description: Answer the function calls of a run, or approve or deny its tool calls
 version_added: 1.0.0
 description:
   - Submits O(tool_outputs) for a run in C(requires_action), as the PSOpenAI cmdlet C(Submit-ToolOutput) does,
     so the run goes on.
+  - For an Azure AI Foundry Agent Service run that waits for tool approvals (C(required_action) of type
+    C(submit_tool_approval), for example the calls of an C(mcp) tool), approves or denies each pending call with
+    O(approve_tools), O(deny_tools) or O(tool_approvals). The module reads the calls the run waits for; when one of
+    them is neither approved nor denied, the task fails naming it and sends nothing.
+  - Give tool outputs (O(tool_outputs) or O(outputs_by_function)) or tool approvals (O(tool_approvals),
+    O(approve_tools), O(deny_tools)), not both.
   - Can wait for the run to end (O(wait)) or follow it as server-sent events (O(stream)), as
     M(seed.openai.openai_thread_run) does.
 author:
@@ -23,7 +29,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Sends nothing and returns the request that would be sent.
+    details:
+      - Sends nothing and returns the request that would be sent.
+      - With tool approvals, the run is read (a GET) to decide them, and RV(tool_approvals_sent) says what would be
+        sent.
   diff_mode:
     support: none
 options:
@@ -45,6 +54,35 @@ options:
         waits for and answers each with the output of its function; a call whose function has no answer fails the
         task and names that function, sending nothing.
     type: dict
+  tool_approvals:
+    description:
+      - Approvals by call ID, each a dict with C(tool_call_id) (from the C(tool_approvals_pending) that
+        M(seed.openai.openai_thread_run) and M(seed.openai.openai_thread_run_info) return) and C(approve).
+      - A decision by ID takes precedence over O(approve_tools) and O(deny_tools).
+    type: list
+    elements: dict
+    suboptions:
+      tool_call_id:
+        description: The ID of the pending call.
+        type: str
+        required: true
+      approve:
+        description: Whether the call may run.
+        type: bool
+        required: true
+  approve_tools:
+    description:
+      - Tools whose pending calls are approved, by tool name (C(lookup)) or server label and name (C(docs.lookup)).
+      - V(all) approves every pending call that O(deny_tools) and O(tool_approvals) do not decide otherwise.
+      - A tool that has no pending call is ignored, so one list can cover several runs.
+    type: list
+    elements: str
+  deny_tools:
+    description:
+      - Tools whose pending calls are denied, named as in O(approve_tools); V(all) denies every pending call not
+        approved by name or ID. A tool may not be in both lists.
+    type: list
+    elements: str
   stream:
     description: Follow the run's events to its end and return the assistant's text in RV(text).
     type: bool
@@ -66,6 +104,20 @@ EXAMPLES = r"""
       - tool_call_id: "{{ asked.tool_calls[0].id }}"
         output: "Ticket 4711: disk full on backup01"
     wait: true
+
+- name: Approve the documentation lookups of a Foundry agent's MCP tool, deny everything else
+  seed.openai.openai_thread_run_tool_outputs:
+    run: "{{ asked.run }}"
+    approve_tools: [docs.lookup]
+    deny_tools: all
+    wait: true
+
+- name: Deny one call by its ID
+  seed.openai.openai_thread_run_tool_outputs:
+    run: "{{ asked.run }}"
+    tool_approvals:
+      - tool_call_id: "{{ asked.tool_approvals_pending[0].id }}"
+        approve: false
 """
 
 RETURN = r"""
@@ -78,10 +130,53 @@ text:
   returned: with O(stream)
   type: str
 tool_calls:
-  description: The function calls the run waits for next.
+  description: The function calls the run waits for next (C(id), C(type), C(function) with C(name) and C(arguments)).
   returned: when the run's status is C(requires_action)
   type: list
   elements: dict
+tool_approvals_pending:
+  description: The tool calls the run waits to have approved or denied next (Azure AI Foundry).
+  returned: when the run's status is C(requires_action)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The call's ID, for O(tool_approvals).
+      type: str
+    name:
+      description: The tool's name on its server.
+      type: str
+      sample: lookup
+    server_label:
+      description: The label of the MCP server.
+      type: str
+      sample: docs
+    arguments:
+      description: The arguments of the call, as JSON text.
+      type: str
+      sample: '{"query": "rotate keys"}'
+tool_approvals_sent:
+  description: The decisions sent (or, in check mode, that would be sent), one per pending call.
+  returned: with O(tool_approvals), O(approve_tools) or O(deny_tools)
+  type: list
+  elements: dict
+  contains:
+    tool_call_id:
+      description: The call's ID.
+      type: str
+    name:
+      description: The tool's name.
+      type: str
+    server_label:
+      description: The label of the MCP server.
+      type: str
+    approve:
+      description: Whether the call was approved.
+      type: bool
+request:
+  description: The request that would have been sent, without credentials.
+  returned: check mode
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -20,7 +20,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any, Callable, Optional
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -66,7 +66,8 @@ def plain_data(args: Mapping[str, Any]) -> dict[str, Any]:
 
 def cached_client(task: Task) -> OpenAIClient:
     settings = settings_from_options(task.params)
-    key = json.dumps(asdict(settings), sort_keys=True, default=repr)
+    # Not asdict(): it deep-copies the Entra token source, which holds a lock.
+    key = json.dumps({f.name: getattr(settings, f.name) for f in fields(settings)}, sort_keys=True, default=repr)
     client = _clients.pop(key, None) or OpenAIClient(settings)
     _clients[key] = client
     while len(_clients) > MAX_CACHED_CLIENTS:

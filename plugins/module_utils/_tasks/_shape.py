@@ -7,15 +7,64 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .._once import MARKER_KEY
-from .._polling import tool_calls
 from .._task import Result
 
 
+def _required(run: Any, action: str) -> list[Any]:
+    """The tool_calls list under required_action.<action>, or [] whatever the shape."""
+    required = run.get("required_action") if isinstance(run, dict) else None
+    details = required.get(action) if isinstance(required, dict) else None
+    calls = details.get("tool_calls") if isinstance(details, dict) else None
+    return calls if isinstance(calls, list) else []
+
+
+def function_calls(run: Any) -> list[dict[str, Any]]:
+    """The function calls a run in requires_action waits for (submit_tool_outputs).
+    Calls of other types (Foundry's computer_use_preview...) and whatever is not
+    shaped like a function call with a name are left out."""
+    calls = []
+    for call in _required(run, "submit_tool_outputs"):
+        if not isinstance(call, dict) or call.get("type", "function") != "function":
+            continue
+        function = call.get("function")
+        if isinstance(call.get("id"), str) and isinstance(function, dict) and isinstance(function.get("name"), str):
+            calls.append(call)
+    return calls
+
+
+def other_required_calls(run: Any) -> list[dict[str, Any]]:
+    """The calls of submit_tool_outputs that are not function calls (nothing here answers them by name)."""
+    kept = {id(call) for call in function_calls(run)}
+    return [call for call in _required(run, "submit_tool_outputs") if isinstance(call, dict) and id(call) not in kept]
+
+
+def approvals_pending(run: Any) -> list[dict[str, Any]]:
+    """The tool calls a Foundry run waits to have approved or denied
+    (required_action submit_tool_approval, as azure-ai-agents' SubmitToolApprovalAction
+    with RequiredMcpToolCall items), each as {id, name, server_label, arguments}."""
+    pending = []
+    for call in _required(run, "submit_tool_approval"):
+        if not isinstance(call, dict) or not isinstance(call.get("id"), str) or not call["id"]:
+            continue
+        name, label, arguments = call.get("name"), call.get("server_label"), call.get("arguments")
+        pending.append(
+            {
+                "id": call["id"],
+                "name": name if isinstance(name, str) else "",
+                "server_label": label if isinstance(label, str) else "",
+                "arguments": arguments if isinstance(arguments, str) else "",
+            }
+        )
+    return pending
+
+
 def run_result(run: dict[str, Any], changed: bool, fact: Optional[str] = None) -> Result:
-    """`run`, with `tool_calls` when it waits for tool outputs, and the fact."""
+    """`run`, with `tool_calls` (function calls) and `tool_approvals_pending`
+    (calls to approve or deny) when it waits in requires_action, and the fact."""
     result: Result = dict(changed=changed, run=run)
     if run.get("status") == "requires_action":
-        result["tool_calls"] = tool_calls(run)
+        result["tool_calls"] = function_calls(run)
+        result["tool_approvals_pending"] = approvals_pending(run)
     if fact:
         result["ansible_facts"] = {fact: run}
     return result
