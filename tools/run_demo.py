@@ -1,10 +1,13 @@
 """The README's main job: start the local Assistants-compatible server, run the
 demo playbook against it with the installed collection, stop the server.
 
-    python tools/run_demo.py [--mode openai|compat|foundry] [--model NAME] [ansible-playbook arguments...]
+    python tools/run_demo.py [--mode openai|compat|foundry] [--model NAME] [--collections-path DIR]
+                             [ansible-playbook arguments...]
 
 --mode starts the server as another kind of Assistants-compatible server (see
-tools/assistants_server/README.md); every other argument goes to ansible-playbook.
+tools/assistants_server/README.md); --collections-path is where the collection is
+installed (default .build/collections, where `make collection` puts it); every
+other argument goes to ansible-playbook.
 """
 
 from __future__ import annotations
@@ -24,20 +27,27 @@ DEMO_KEY = "sk-local-demo"
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("--mode", choices=MODES, default="openai", help="which kind of server to start")
     parser.add_argument("--model", help="the assistant's model (the playbook's demo_model; default local-echo)")
+    parser.add_argument(
+        "--collections-path",
+        default=os.path.join(ROOT, ".build", "collections"),
+        help="where seed.openai is installed (default .build/collections)",
+    )
     return parser.parse_known_args(argv)
 
 
-def demo_env(api_base: str) -> dict[str, str]:
+def demo_env(api_base: str, collections_path: str) -> dict[str, str]:
     """The controller's environment with the connection set to the local server.
     Any OPENAI_* the caller has set is replaced, so the demo cannot reach another server."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENAI_")}
     env.update(
         OPENAI_API_BASE=api_base,
         OPENAI_API_KEY=DEMO_KEY,
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+        ANSIBLE_COLLECTIONS_PATH=collections_path,
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
         ANSIBLE_FORCE_COLOR=os.environ.get("ANSIBLE_FORCE_COLOR", "false"),
@@ -53,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Local Assistants-compatible server ({options.mode}) on {server.api_base}", flush=True)
         playbook = os.path.join(ROOT, "playbooks", "demo.yml")
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, *playbook_args]
-        return subprocess.run(command, env=demo_env(server.api_base), check=False).returncode
+        return subprocess.run(command, env=demo_env(server.api_base, options.collections_path), check=False).returncode
 
 
 if __name__ == "__main__":
