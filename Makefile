@@ -38,7 +38,7 @@ server: setup
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
 test: pytest lint sanity docs
 
-pytest: setup
+pytest: setup eda-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -68,3 +68,17 @@ clean:
 # What a task costs, against uri and ping; rewrites docs/performance.md.
 benchmark: collection
 	$(BIN)/python benchmarks/run.py
+
+# ansible-rulebook (and Java 17 for its rule engine) for the EDA integration test, in a venv of its own:
+# ansible-rulebook pins its own dependencies.
+.PHONY: eda-venv
+EDA_VENV := $(BUILD)/eda-venv
+$(EDA_VENV)/.installed: tests/integration/requirements-eda.txt
+	@test -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java || apt-get install -y -qq openjdk-17-jre-headless >/dev/null \
+	  || { apt-get update -qq >/dev/null && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	rm -rf $(EDA_VENV)
+	$(PYTHON) -m venv $(EDA_VENV)
+	$(EDA_VENV)/bin/pip install --quiet -r tests/integration/requirements-eda.txt
+	touch $@
+
+eda-venv: $(EDA_VENV)/.installed

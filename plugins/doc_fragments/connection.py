@@ -97,6 +97,17 @@ options:
       - A CA bundle file (or directory) to trust, for servers with a private or self-signed certificate.
       - Proxies are taken from the usual E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
     type: path
+  creation_marker:
+    description:
+      - Put a marker unique to the task in the metadata of what the task creates (runs, threads, messages,
+        assistants), under the key C(seed_openai_request).
+      - After an answer that is lost (a 5xx, a timeout, a reset once the request went out), the module looks for
+        the object carrying the marker, and sends the request again only when none exists. So nothing is created
+        twice, and what may exist can be found by its marker.
+      - With V(false), or when the metadata already holds 16 pairs, runs are matched by time and fields instead,
+        with a warning, and other creations are not sent again after a lost answer.
+    type: bool
+    default: true
 notes:
   - All modules of this collection are in the action group C(seed.openai.openai), so
     C(module_defaults) with C(group/seed.openai.openai) sets the connection options once for a play.

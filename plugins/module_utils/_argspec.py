@@ -51,6 +51,7 @@ CONNECTION: dict[str, Any] = dict(
     query=dict(type="dict"),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
+    creation_marker=dict(type="bool", default=True),
 )
 
 # doc fragment seed.openai.wait

@@ -85,13 +85,3 @@ def pages(
         query["after"] = cursor
     if warn is not None:
         warn(f"GET {url} has more than {max_pages} pages; only the first {max_pages} were read")
-
-
-def message_text(message: dict[str, Any]) -> str:
-    """The text parts of a message, joined."""
-    parts = message.get("content") or []
-    return "".join(
-        p["text"].get("value", "")
-        for p in parts
-        if isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), dict)
-    )

@@ -5,16 +5,19 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import re
 import time
 from typing import Any, Callable, Optional
 
-from . import _backoff
-from ._client import OpenAIClient
-from ._errors import APIError, OpenAIError, TransportError
+from ._client import OpenAIClient, redact_url
+from ._errors import APIError, BadAnswer, OpenAIError, expect_object
+from ._once import LookupFailed, ambiguous, carries, lost_answer_note, send_once, with_marker
+from ._polling import wait_for_run
 from ._resources import assistant_url, thread_url
 from ._run_body import needs_assistant_tools, tool_flags
-from ._streaming import read_run_stream
+from ._shapes import message_text, seconds
+from ._streaming import StreamFailed, read_run_stream
 from ._validation import merge_tools
 
 _ACTIVE_RUN = re.compile(r"already has an active run (\S+?)\.?$")
@@ -40,6 +43,7 @@ def start_run(
     body: dict[str, Any],
     params: dict[str, Any],
     warn: Warn = None,
+    marker: Optional[str] = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Start the run; return it (the final run when streaming) and the
     streamed text (None when not streaming).
@@ -47,84 +51,148 @@ def start_run(
     When a tool switch applies to the assistant's own tools, the assistant is
     read first so the switch changes only that tool.
 
-    Creating a run is not idempotent, so the request is never resent blindly:
-    urllib3 retries only 429s and refused connections, which prove nothing was
-    done. After an answer that leaves it unknown whether the run was created
-    (a 5xx, a read timeout, a reset, or a retry refused because the thread
-    "already has an active run"), the thread's newest runs are checked, and
-    the run this task created is returned; only when there is none is the
-    request sent again. A new thread and its run cannot be found that way, so
-    that call is never sent again after such an answer.
+    Creating a run is not idempotent, so the request is sent once (see
+    _once.py): the run carries the task's marker in its metadata, and after an
+    answer that leaves it unknown whether the run was created, the thread's
+    newest runs are searched for it before anything is sent again. A new
+    thread and its run cannot be looked up, so that call is never resent.
     """
     if needs_assistant_tools(params):
         assistant = client.request("GET", assistant_url(client, body["assistant_id"]))
-        body = dict(body, tools=merge_tools(assistant.get("tools") or [], tool_flags(params), "the assistant's tools"))
+        assistant = expect_object(assistant, f"GET {assistant_url(client, body['assistant_id'])}", "assistant")
+        listed = assistant.get("tools")
+        tools: list[Any] = listed if isinstance(listed, list) else []
+        body = dict(body, tools=merge_tools(tools, tool_flags(params), "the assistant's tools"))
+    body, marker = with_marker(body, marker)
     url, query = create_url(client, thread_id), create_query(params)
-    if params.get("stream"):
-        return read_run_stream(client.stream_lines("POST", url, dict(body, stream=True), query, False))
+    endpoint = f"POST {redact_url(url)}"
     started = time.time()
-    attempt = 0
-    while True:
+    lookup = None
+    if thread_id is not None:
+        found_thread: str = thread_id
+
+        def lookup() -> Optional[dict[str, Any]]:
+            return find_created_run(client, found_thread, body, marker, started, warn)
+
+    if params.get("stream"):
+        return _stream_run(client, url, body, query, params, marker, lookup, warn)
+
+    def send() -> dict[str, Any]:
+        answer = client.request("POST", url, body, query, retry_server_errors=False)
+        return expect_object(answer, endpoint, "thread.run", ("id", "thread_id"))
+
+    run = send_once(client, send, "a run", marker, lookup, also_ambiguous=_active_run, warn=warn)
+    return run, None
+
+
+def _active_run(error: OpenAIError) -> bool:
+    """A 400 'already has an active run': after a lost answer, maybe ours."""
+    return (
+        isinstance(error, APIError)
+        and error.status == 400
+        and bool(_ACTIVE_RUN.search(str(error.error.get("message") or "")))
+    )
+
+
+def _stream_run(
+    client: OpenAIClient,
+    url: str,
+    body: dict[str, Any],
+    query: dict[str, Any] | None,
+    params: dict[str, Any],
+    marker: Optional[str],
+    lookup: Any,
+    warn: Warn,
+) -> tuple[dict[str, Any], str | None]:
+    """Follow the run's events; a server that answers plain JSON, or an answer
+    lost before the first event, falls back to finding the run and polling it."""
+    limit = float(params.get("wait_timeout") or 600)
+    seen: list[str] = []
+
+    def kept(lines: Any) -> Any:
+        size = 0
+        for line in lines:
+            if size < JSON_FALLBACK_LIMIT:
+                seen.append(line)
+                size += len(line)
+            yield line
+
+    try:
+        lines = client.stream_lines("POST", url, dict(body, stream=True), query, False, time_limit=limit)
+        return read_run_stream(kept(lines))
+    except StreamFailed as error:
+        run = _json_run("\n".join(seen)) if error.run is None else None
+        if run is None:
+            raise
+        if warn is not None:
+            warn("the server answered the stream request with plain JSON; the run is followed by polling")
+    except OpenAIError as error:
+        if lookup is None or not ambiguous(error):
+            if lookup is None and ambiguous(error):
+                error.add_note_to_message(lost_answer_note("a run", marker))
+            raise
         try:
-            return client.request("POST", url, body, query, retry_server_errors=False), None
-        except (APIError, TransportError) as error:
-            if thread_id is None or not _maybe_created(error, attempt):
-                raise
-            found = find_created_run(client, thread_id, body, started)
-            if found is not None:
-                if warn is not None:
-                    warn(
-                        f"the answer to starting the run was lost ({error}); "
-                        f"run {found['id']} had been created and is returned"
-                    )
-                return found, None
-            wait = _next_wait(error, attempt, attempt + 1 if client.can_retry() else attempt)
-            if wait is None:
-                raise  # the client's message says "Gave up after N retries" when the budget ran out
-            attempt += 1
-            client.spend_retry(_cause(error), wait)
+            run = lookup()
+        except OpenAIError as lookup_error:
+            raise LookupFailed(f"{error} Looking for the run failed too ({lookup_error})") from None
+        if run is None:
+            raise
+        if warn is not None:
+            warn(f"the stream was lost ({error}); run {run['id']} had been created and is followed by polling")
+    run = wait_for_run(client, run, dict(params, status_for_wait=None, status_for_exit=None))
+    return run, run_answer(client, run)
 
 
-def _maybe_created(error: OpenAIError, attempt: int) -> bool:
-    if isinstance(error, TransportError):
-        return error.maybe_sent
-    if isinstance(error, APIError):
-        if error.status >= 500:
-            return True
-        return attempt > 0 and error.status == 400 and bool(_ACTIVE_RUN.search(error.error.get("message") or ""))
-    return False
+JSON_FALLBACK_LIMIT = 1 << 20
 
 
-def _next_wait(error: OpenAIError, attempt: int, max_retry_count: int) -> float | None:
-    """Seconds before the next attempt, or None when there is none to make."""
-    if attempt >= max_retry_count:
+def _json_run(text: str) -> Optional[dict[str, Any]]:
+    try:
+        value = json.loads(text)
+    except ValueError:
         return None
-    if isinstance(error, APIError):
-        if error.status < 500:
-            return None
-        if error.retry_after is not None:
-            return error.retry_after if error.retry_after <= _backoff.MAX_RETRY_AFTER else None
-    return _backoff.backoff_delay(attempt + 1)
+    if isinstance(value, dict) and value.get("object") == "thread.run" and value.get("id") and value.get("thread_id"):
+        return value
+    return None
 
 
-def _cause(error: OpenAIError) -> str:
-    return f"HTTP {error.status}" if isinstance(error, APIError) else "a lost answer"
+def run_answer(client: OpenAIClient, run: dict[str, Any]) -> str:
+    """The text of the newest assistant message of `run` (the run_id filter is
+    applied here too: some servers ignore it)."""
+    url = thread_url(client, run["thread_id"], "messages")
+    page = client.request("GET", url, query={"run_id": run["id"], "order": "desc", "limit": 20})
+    data = page.get("data") if isinstance(page, dict) else None
+    for message in data if isinstance(data, list) else []:
+        if isinstance(message, dict) and message.get("role") == "assistant" and message.get("run_id") == run["id"]:
+            return message_text(message)
+    return ""
 
 
 def find_created_run(
-    client: OpenAIClient, thread_id: str, body: dict[str, Any], started: float
+    client: OpenAIClient,
+    thread_id: str,
+    body: dict[str, Any],
+    marker: Optional[str],
+    started: float,
+    warn: Warn = None,
 ) -> dict[str, Any] | None:
-    """The run this task's POST created, if the thread has one: a run of the
-    same assistant (and model and metadata, where the task set them) created
-    since the POST went out, by the server's own clock (its Date header)."""
-    try:
-        page, headers = client.exchange("GET", create_url(client, thread_id), query={"limit": 10, "order": "desc"})
-    except OpenAIError:
-        return None
+    """The run this task's POST created, if the thread has one: the run that
+    carries the task's marker. Without a marker (metadata full, or marking
+    off), a run of the same assistant and metadata created since the POST went
+    out, by the server's own clock, with a warning: that match is a guess.
+    A lookup that fails raises: it is never read as "nothing was created"."""
+    page, headers = client.exchange("GET", create_url(client, thread_id), query={"limit": 20, "order": "desc"})
+    runs = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(runs, list):
+        raise BadAnswer(f"GET {redact_url(create_url(client, thread_id))} answered no list of runs")
+    if marker is not None:
+        return next((run for run in runs if carries(run, marker)), None)
     server_now = _header_time(headers.get("Date")) or time.time()
     earliest = server_now - (time.time() - started) - WINDOW_SLACK
-    runs = page.get("data") if isinstance(page, dict) else None
-    return next((run for run in runs or [] if _is_ours(run, body, earliest)), None)
+    found = next((run for run in runs if _is_ours(run, body, earliest)), None)
+    if found is not None and warn is not None:
+        warn(f"run {found.get('id')} was matched by time and fields, not by a marker; check that it is this task's")
+    return found
 
 
 def _header_time(value: str | None) -> float | None:
@@ -135,6 +203,8 @@ def _header_time(value: str | None) -> float | None:
 def _is_ours(run: Any, body: dict[str, Any], earliest: float) -> bool:
     if not isinstance(run, dict) or run.get("assistant_id") != body["assistant_id"]:
         return False
-    if not isinstance(run.get("created_at"), (int, float)) or run["created_at"] < earliest:
+    created = seconds(run.get("created_at"))
+    if created is None or created < earliest:
         return False
-    return all(run.get(field) == body[field] for field in ("model", "metadata") if field in body)
+    # The model is not compared: servers store a resolved name (gpt-4o-2024-08-06 for gpt-4o).
+    return "metadata" not in body or run.get("metadata") == body["metadata"]

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 from ._client import OpenAIClient
 from ._connection import settings_from_options
 from ._errors import APIError, OpenAIError
+from ._once import new_marker
 
 Result = dict[str, Any]
 
@@ -41,6 +42,9 @@ class Task:
         self._client: Optional[OpenAIClient] = None
         # What the task created or changed so far: a failure after it still returns it.
         self.made: Result = {}
+        # Carried in the metadata of what the task creates, so that a lost
+        # answer can be told from a creation that did not happen (_once.py).
+        self.marker: Optional[str] = new_marker() if self.params.get("creation_marker", True) else None
         # For cores whose run exists once an error carries one (a broken stream
         # of a run that was started): such a failure is a change too.
         self.run_means_changed = False
@@ -54,6 +58,7 @@ class Task:
         if self._client is None:
             self._client = self._client_factory(self)
             self._client.report = self.warn
+            self._client.reset_budget()
             for warning in self._client.warnings():
                 self.warn(warning)
         return self._client

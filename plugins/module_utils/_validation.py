@@ -34,7 +34,14 @@ def check_metadata(metadata: Any, option: str = "metadata") -> dict[str, str]:
         raise InvalidInput(f"{option} must be a dict of strings, got {type(metadata).__name__}")
     if len(metadata) > MAX_METADATA_PAIRS:
         raise InvalidInput(f"{option} has {len(metadata)} pairs; the API allows at most {MAX_METADATA_PAIRS}")
+    scalars = {}
     for key, value in metadata.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (int, float)) and value == value and abs(value) != float("inf"):
+            # Templates deliver numbers as numbers; the API stores strings.
+            value = str(value)
+        scalars[key] = value
         if not isinstance(key, str) or not key:
             raise InvalidInput(f"{option} keys must be non-empty strings, got {key!r}")
         if len(key) > MAX_METADATA_KEY:
@@ -43,14 +50,14 @@ def check_metadata(metadata: Any, option: str = "metadata") -> dict[str, str]:
             )
         if not isinstance(value, str):
             raise InvalidInput(
-                f"{option} value of {key!r} is a {type(value).__name__}; metadata values must be strings "
-                f"(quote it in YAML)"
+                f"{option} value of {key!r} is a {type(value).__name__}; give a string, number or boolean "
+                f"(for a list or dict, pass it through the to_json filter)"
             )
         if len(value) > MAX_METADATA_VALUE:
             raise InvalidInput(
                 f"{option} value of {key!r} is {len(value)} characters; the API allows at most {MAX_METADATA_VALUE}"
             )
-    return metadata
+    return scalars
 
 
 def check_tool(tool: Any, where: str) -> dict[str, Any]:

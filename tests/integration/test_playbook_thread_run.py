@@ -198,7 +198,7 @@ def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):
     bad = {
         "Empty thread": {"thread": ""},
         "17 pairs": {"metadata": {f"k{i}": "v" for i in range(17)}},
-        "Int value": {"metadata": {"n": 1}},
+        "List value": {"metadata": {"n": [1]}},
         "Retry count": {"max_retry_count": 101},
         "Timeout": {"timeout": -1},
         "No scheme": {"api_base": "127.0.0.1:9/v1"},
@@ -219,7 +219,7 @@ def test_bad_inputs_fail_clearly_and_send_nothing(ansible, server, objects):
         assert result["_status"] == "failed", name
         assert "\n" not in result["msg"] and len(result["msg"]) < 300, result["msg"]
     assert outcome.task("17 pairs")["msg"] == "metadata has 17 pairs; the API allows at most 16"
-    assert outcome.task("Int value")["msg"].startswith("metadata value of 'n' is a int")
+    assert outcome.task("List value")["msg"].startswith("metadata value of 'n' is a list; give a string")
 
 
 def test_redirect_to_another_host_gets_no_key(ansible, server, objects):
@@ -230,3 +230,16 @@ def test_redirect_to_another_host_gets_no_key(ansible, server, objects):
         assert elsewhere.requests == []
     assert "Redirect to http://127.0.0.1:" in outcome.task("Start")["msg"]
     assert "not followed; set api_base to the final URL" in outcome.task("Start")["msg"]
+
+
+def test_numbers_and_booleans_from_templates_become_metadata_strings(ansible, server, objects):
+    assistant, thread = objects
+    task = run_task(thread["id"], assistant["id"], metadata={"ticket": "{{ ticket }}", "urgent": "{{ urgent }}"})
+    outcome = ansible.playbook([task], "-e", '{"ticket": 4711, "urgent": true}')
+
+    assert outcome.rc == 0, outcome.stdout
+    (run,) = server.store.all_runs()
+    assert {k: v for k, v in run["metadata"].items() if k != "seed_openai_request"} == {
+        "ticket": "4711",
+        "urgent": "true",
+    }

@@ -17,7 +17,8 @@ from ansible_collections.seed.openai.plugins.module_utils._errors import (
     parse_error_body,
 )
 from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, tool_calls, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils._resources import message_text, pages
+from ansible_collections.seed.openai.plugins.module_utils._resources import pages
+from ansible_collections.seed.openai.plugins.module_utils._shapes import message_text
 from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
 
 RUN = {

@@ -19,7 +19,9 @@ def ids(server):
 
 def args_for(server, ids, **extra):
     assistant, thread = ids
-    return dict({"thread": thread, "assistant": assistant, "api_base": server.api_base, "api_key": API_KEY}, **extra)
+    # The body tests check the mapping of options; the marker has tests of its own.
+    base = {"thread": thread, "assistant": assistant, "api_base": server.api_base, "api_key": API_KEY}
+    return dict(base, creation_marker=False, **extra)
 
 
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
@@ -189,8 +191,8 @@ def test_thread_and_run_is_not_retried_after_a_server_error(run_module, server, 
         ),
         ({"additional_messages": [{"role": "user"}]}, "additional_messages[0].content must be a non-empty string"),
         (
-            {"additional_messages": [{"role": "user", "content": "x", "metadata": {"n": 1}}]},
-            "additional_messages[0].metadata value of 'n' is a int",
+            {"additional_messages": [{"role": "user", "content": "x", "metadata": {"n": [1]}}]},
+            "additional_messages[0].metadata value of 'n' is a list",
         ),
         (
             {"tool_resources": {"code_interpreter": {"file_ids": []}}},

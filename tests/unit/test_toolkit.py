@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from support import API_KEY
 
@@ -25,6 +27,13 @@ def writes(server):
     return [(r["method"], r["path"]) for r in server.requests if r["method"] != "GET"]
 
 
+def unmarked(body):
+    """A sent body without the creation marker, which is checked on its own."""
+    metadata = dict(body.get("metadata") or {})
+    assert re.fullmatch(r"[0-9a-f]{32}", metadata.pop("seed_openai_request", "")), body
+    return dict(body, metadata=metadata)
+
+
 def drop_poll(conn):
     return {k: v for k, v in conn.items() if k != "poll_interval"}
 
@@ -37,7 +46,7 @@ def test_assistant_is_created_then_left_alone_then_updated_then_deleted(run_modu
 
     created = run_module(openai_assistant.main, spec)
     assert created["changed"] is True
-    assert server.requests[-1]["body"] == {
+    assert unmarked(server.requests[-1]["body"]) == {
         "name": "helpdesk",
         "model": "local",
         "instructions": "Be brief.",
@@ -53,7 +62,8 @@ def test_assistant_is_created_then_left_alone_then_updated_then_deleted(run_modu
     updated = run_module(openai_assistant.main, dict(spec, instructions="Be thorough.", _ansible_diff=True))
     assert updated["changed"] is True
     assert writes(server) == [("POST", f"/v1/assistants/{created['assistant']['id']}")]
-    assert server.requests[-1]["body"] == {"instructions": "Be thorough."}
+    # The current model goes along: strict servers want it on every modify.
+    assert server.requests[-1]["body"] == {"instructions": "Be thorough.", "model": "local"}
     assert updated["diff"] == {"before": {"instructions": "Be brief."}, "after": {"instructions": "Be thorough."}}
 
     deleted = run_module(openai_assistant.main, dict(drop_poll(conn), name="helpdesk", state="absent"))
@@ -97,7 +107,10 @@ def test_thread_create_keep_update_delete(run_module, server, conn):
         openai_thread.main, dict(drop_poll(conn), metadata={"a": "1"}, messages=[{"role": "user", "content": "hi"}])
     )
     thread = created["thread"]
-    assert server.requests[-1]["body"] == {"metadata": {"a": "1"}, "messages": [{"role": "user", "content": "hi"}]}
+    sent = server.requests[-1]["body"]
+    marker = sent["metadata"].pop("seed_openai_request")
+    assert re.fullmatch(r"[0-9a-f]{32}", marker)
+    assert sent == {"metadata": {"a": "1"}, "messages": [{"role": "user", "content": "hi"}]}
     assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user"]
 
     same = run_module(openai_thread.main, dict(drop_poll(conn), thread=thread, metadata={"a": "1"}))
@@ -147,7 +160,10 @@ def test_message_waits_for_the_active_run(run_module, server, conn, busy_thread)
     assert server.store.runs[thread["id"]][run["id"]]["status"] == "completed"
     assert result["message"]["content"][0]["text"]["value"] == "second"
     posts = [r for r in server.requests if r["method"] == "POST"]
-    assert [p["body"] for p in posts] == [{"role": "user", "content": "second", "metadata": {"k": "v"}}] * 2
+    # The message is sent again only because the server refused it (a run was
+    # active), and both tries carry the same marker.
+    assert [unmarked(p["body"]) for p in posts] == [{"role": "user", "content": "second", "metadata": {"k": "v"}}] * 2
+    assert len({p["body"]["metadata"]["seed_openai_request"] for p in posts}) == 1
 
 
 def test_message_does_not_wait_for_a_run_that_needs_tool_outputs(run_module, server, conn):
@@ -220,10 +236,11 @@ def test_cancel_and_wait_for_cancelled(run_module, server, conn, busy_thread):
     assert writes(server) == [("POST", f"/v1/threads/{run['thread_id']}/runs/{run['id']}/cancel")]
 
 
-def test_cancel_refuses_finished_runs_unless_forced(run_module, server, conn, finished):
+def test_cancel_of_a_finished_run_is_ok_and_unchanged(run_module, server, conn, finished):
     runs = finished[1]
-    refused = run_module(openai_thread_run_cancel.main, dict(conn, run=runs[0]))
-    assert refused["msg"] == f"Run {runs[0]['id']} is completed and cannot be cancelled; set force to accept that"
+    again = run_module(openai_thread_run_cancel.main, dict(conn, run=runs[0]))
+    assert not again.failed and again["changed"] is False
+    assert again["msg"] == f"Run {runs[0]['id']} is already completed"
     forced = run_module(openai_thread_run_cancel.main, dict(conn, run=runs[0], force=True))
     assert forced["changed"] is False and not forced.failed
     assert writes(server) == []

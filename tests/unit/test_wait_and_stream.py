@@ -6,7 +6,7 @@ import time
 
 import pytest
 from assistants_server import Fault
-from support import API_KEY
+from support import API_KEY, warning_texts
 
 from ansible_collections.seed.openai.plugins.modules.openai_thread_run import main
 
@@ -129,18 +129,22 @@ def test_stream_of_a_failing_run_fails(run_module, server, ids):
     assert result["run"]["status"] == "failed"
 
 
-@pytest.mark.parametrize(
-    "kind, message",
-    [("error", "the event stream reported an error: Scripted stream fault."), ("break", "")],
-)
-def test_broken_or_erroring_stream_fails_cleanly(run_module, server, ids, kind, message):
-    server.faults.add(Fault(method="POST", stream=kind))
+def test_an_erroring_stream_fails_cleanly_with_its_run(run_module, server, ids):
+    server.faults.add(Fault(method="POST", stream="error"))
     result = run_module(main, args_for(server, ids, stream=True))
 
-    assert result.failed
-    assert "\n" not in result["msg"]
-    if kind == "error":
-        assert result["msg"] == message
-        assert result["run"]["status"] == "queued"
-    else:
-        assert "event stream" in result["msg"]
+    assert result.failed and result["changed"]
+    assert result["msg"] == "the event stream reported an error: Scripted stream fault."
+    assert result["run"]["status"] == "queued"
+
+
+def test_a_stream_broken_midway_finds_its_run_and_follows_it(run_module, server, ids):
+    server.faults.add(Fault(method="POST", stream="break"))
+    result = run_module(main, args_for(server, ids, stream=True, creation_marker=True))
+
+    (run,) = server.store.all_runs()
+    assert not result.failed, result["msg"]
+    assert result["run"]["id"] == run["id"] and result["run"]["status"] == "completed"
+    assert result["text"]
+    assert any("is followed by polling" in w for w in warning_texts(result))
+    assert len([r for r in server.requests if r["method"] == "POST"]) == 1

@@ -7,12 +7,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .._client import OpenAIClient
-from .._errors import InvalidInput, OpenAIError
+from .._errors import InvalidInput, OpenAIError, expect_object
 from .._ids import resolve_id
+from .._once import carries, send_once, with_marker
 from .._resources import assistant_url, pages
 from .._run_body import check_ranges
 from .._task import Result, Task
 from .._validation import check_metadata, merge_tools
+from ._shape import comparable, placeholder, same_tools
 
 SETTINGS = (
     "name",
@@ -50,11 +52,37 @@ def find_assistant(client: OpenAIClient, params: Any) -> Optional[dict[str, Any]
     return named[0] if named else None
 
 
+def create_assistant(client: OpenAIClient, desired: dict[str, Any], task: Task) -> dict[str, Any]:
+    body, marker = with_marker(desired, task.marker)
+    url = assistant_url(client)
+
+    def send() -> dict[str, Any]:
+        return expect_object(
+            client.request("POST", url, body, retry_server_errors=False), f"POST {url}", "assistant", ("id",)
+        )
+
+    def lookup() -> Optional[dict[str, Any]]:
+        return next((a for a in pages(client, url, {"limit": 100, "order": "desc"}, True) if carries(a, marker)), None)
+
+    created: dict[str, Any] = send_once(
+        client, send, "an assistant", marker, lookup if marker else None, warn=task.warn
+    )
+    return created
+
+
+def same_setting(key: str, current: Any, wanted: Any) -> bool:
+    """Whether a current setting already is what the task wants: tools compared
+    without order and server-filled defaults, metadata without the marker."""
+    if key == "tools":
+        return same_tools(current, wanted)
+    return bool(comparable(current, key) == wanted)
+
+
 def desired_settings(params: Any) -> dict[str, Any]:
     check_ranges(params)
     desired = {key: params[key] for key in SETTINGS if params[key] is not None}
     if "metadata" in desired:
-        check_metadata(desired["metadata"])
+        desired["metadata"] = check_metadata(desired["metadata"])
     if "tools" in desired:
         desired["tools"] = merge_tools(desired["tools"], {})
     return desired
@@ -74,14 +102,20 @@ def run(task: Task) -> Result:
     if current is None:
         if "model" not in desired:
             raise InvalidInput(f"No assistant is named {params['name']!r}; give model to create it")
-        created = desired if task.check_mode else client.request("POST", assistant_url(client), desired)
+        if task.check_mode:
+            return dict(changed=True, assistant=placeholder("assistant", desired), diff=dict(before={}, after=desired))
+        created = create_assistant(client, desired, task)
         return dict(changed=True, assistant=created, diff=dict(before={}, after=created))
-    changes = {key: value for key, value in desired.items() if current.get(key) != value}
+    changes = {key: value for key, value in desired.items() if not same_setting(key, current.get(key), value)}
     if not changes:
         return dict(changed=False, assistant=current)
     before = {key: current.get(key) for key in changes}
     if task.check_mode:
         updated = dict(current, **changes)
     else:
-        updated = client.request("POST", assistant_url(client, current["id"]), changes)
+        # Strict servers want model on every modify; sending the current one changes nothing.
+        body = (
+            dict(changes) if "model" in changes or not current.get("model") else dict(changes, model=current["model"])
+        )
+        updated = client.request("POST", assistant_url(client, current["id"]), body)
     return dict(changed=True, assistant=updated, diff=dict(before=before, after=changes))

@@ -5,26 +5,46 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Optional
 
 from .._client import OpenAIClient
-from .._errors import APIError
+from .._errors import APIError, BadAnswer, expect_object
 from .._ids import resolve_id
+from .._once import carries, send_once, with_marker
 from .._polling import RunNotFinished, check_wait_options, wait_for_run
 from .._resources import run_url, thread_url
 from .._run_body import check_message
 from .._task import Result, Task
+from ._shape import placeholder
 
 ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
 # A new run may start between our wait and our message; give up after this many.
 MAX_WAITS = 5
 
 
-def add_message(client: OpenAIClient, thread_id: str, body: dict[str, Any], params: Any) -> dict[str, Any]:
+def add_message(
+    client: OpenAIClient, thread_id: str, body: dict[str, Any], params: Any, marker: Optional[str], warn: Any
+) -> dict[str, Any]:
     run: dict[str, Any] = {}
+    body, marker = with_marker(body, marker)
+    url = thread_url(client, thread_id, "messages")
+
+    def send() -> dict[str, Any]:
+        answer = client.request("POST", url, body, retry_server_errors=False)
+        return expect_object(answer, f"POST {url}", "thread.message", ("id",))
+
+    def lookup() -> Optional[dict[str, Any]]:
+        page = client.request("GET", url, query={"limit": 20, "order": "desc"})
+        data = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(data, list):
+            raise BadAnswer(f"GET {url} answered no list of messages")
+        return next((message for message in data if carries(message, marker)), None)
+
     for _attempt in range(MAX_WAITS):
         try:
-            message: dict[str, Any] = client.request("POST", thread_url(client, thread_id, "messages"), body)
+            message: dict[str, Any] = send_once(
+                client, send, "a message", marker, lookup if marker else None, warn=warn
+            )
             return message
         except APIError as error:
             active = ACTIVE_RUN.search(error.error.get("message") or "")
@@ -49,5 +69,7 @@ def run(task: Task) -> Result:
     check_wait_options(params)
     client = task.client()
     if task.check_mode:
-        return dict(changed=True, request=client.describe("POST", thread_url(client, thread_id, "messages"), body))
-    return dict(changed=True, message=add_message(client, thread_id, body, params))
+        request = client.describe("POST", thread_url(client, thread_id, "messages"), body)
+        message = placeholder("thread.message", dict(body, thread_id=thread_id, content=[]))
+        return dict(changed=True, message=message, request=request)
+    return dict(changed=True, message=add_message(client, thread_id, body, params, task.marker, task.warn))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .._errors import InvalidInput
 from .._ids import resolve_id
-from .._resources import message_text, pages, thread_url
+from .._resources import pages, thread_url
+from .._shapes import message_text
 from .._task import Result, Task
 
 
@@ -20,5 +21,7 @@ def run(task: Task) -> Result:
         query["run_id"] = resolve_id(params["run"], "run", "run")
     client = task.client()
     messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
-    answers = [message_text(m) for m in messages if m.get("role") == "assistant"]
+    if "run_id" in query:  # some servers ignore the filter
+        messages = [m for m in messages if isinstance(m, dict) and m.get("run_id") == query["run_id"]]
+    answers = [message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "assistant"]
     return dict(changed=False, messages=messages, latest_answer=answers[0] if answers else None)

@@ -30,7 +30,7 @@ def run(task: Task) -> Result:
             task.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
         request = client.describe("POST", create_url(client, thread_id), body, create_query(params))
         return dict(changed=True, request=request)
-    run, text = start_run(client, thread_id, body, dict(params), warn=task.warn)
+    run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker)
     task.made["run"] = run
     if params["wait"]:
         run = wait_for_run(client, run, params)

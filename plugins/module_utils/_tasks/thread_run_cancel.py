@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from .._errors import InvalidInput
+from typing import Any, Optional
+
+from .._errors import APIError, OpenAIError, expect_object
+from .._once import send_once
 from .._polling import check_wait_options, wait_for_run
 from .._resources import run_url, thread_and_run
 from .._task import Result, Task
@@ -20,13 +23,28 @@ def run(task: Task) -> Result:
     client = task.client()
     run = client.request("GET", run_url(client, thread_id, run_id))
     if run.get("status") not in CANCELLABLE:
-        if not params["force"]:
-            raise InvalidInput(f"Run {run_id} is {run.get('status')} and cannot be cancelled; set force to accept that")
-        return dict(changed=False, run=run)
+        # Already cancelling or ended: the state the task asks for, or past it.
+        return dict(changed=False, run=run, msg=f"Run {run_id} is already {run.get('status')}")
     if task.check_mode:
-        return dict(changed=True, run=run)
-    run = client.request("POST", run_url(client, thread_id, run_id, "cancel"))
+        return dict(changed=True, run=dict(run, status="cancelling"))
+    url = run_url(client, thread_id, run_id, "cancel")
+
+    def send() -> dict[str, Any]:
+        return expect_object(
+            client.request("POST", url, retry_server_errors=False), f"POST {url}", "thread.run", ("id",)
+        )
+
+    def lookup() -> Optional[dict[str, Any]]:
+        seen = client.request("GET", run_url(client, thread_id, run_id))
+        return seen if isinstance(seen, dict) and seen.get("status") not in CANCELLABLE else None
+
+    run = send_once(client, send, "the cancellation", None, lookup, also_ambiguous=_refused, warn=task.warn)
     task.made["run"] = run
     if params["wait"]:
         run = wait_for_run(client, run, params)
     return run_result(run, changed=True)
+
+
+def _refused(error: OpenAIError) -> bool:
+    """A 400 to a resent cancel: the first one may have been done after all."""
+    return isinstance(error, APIError) and error.status == 400

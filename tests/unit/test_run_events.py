@@ -1,0 +1,420 @@
+"""The EDA source seed.openai.run_events, driven through main(queue, args) as
+ansible-rulebook drives it (loaded with runpy), against the local server. The
+source's sleep is replaced by a clock the test steps: every poll is one step,
+and the waits it asked for are recorded instead of slept."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import runpy
+from typing import Any
+
+import pytest
+from assistants_server.faults import Fault
+from support import API_KEY
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SOURCE_PATH = os.path.join(ROOT, "extensions", "eda", "plugins", "event_source", "run_events.py")
+SOURCE = runpy.run_path(SOURCE_PATH)
+RunEventsError = SOURCE["RunEventsError"]
+# A guard against a source that hangs: far longer than any step takes.
+STEP_LIMIT = 30.0
+RUNS = r"/threads/[^/]+/runs"
+
+
+class Clock:
+    """Stands in for asyncio.sleep: records each wait and holds the source
+    there until the test lets it poll again."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._parked = asyncio.Event()
+        self._permits: asyncio.Queue[None] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self._parked.set()
+        await self._permits.get()
+
+    async def settle(self) -> None:
+        """Wait until the source has finished a poll and sleeps (or has stopped)."""
+        assert self.task is not None
+        parked = asyncio.ensure_future(self._parked.wait())
+        await asyncio.wait({parked, self.task}, timeout=STEP_LIMIT, return_when=asyncio.FIRST_COMPLETED)
+        parked.cancel()
+        assert self._parked.is_set() or self.task.done(), "the source neither polled nor stopped"
+
+    async def step(self, count: int = 1) -> None:
+        """Let the source poll `count` more times."""
+        for _poll in range(count):
+            await self.settle()
+            self._parked.clear()
+            self._permits.put_nowait(None)
+        await self.settle()
+
+
+class Harness:
+    def __init__(self, server, args: dict[str, Any]) -> None:
+        self.server = server
+        self.args = dict({"api_base": server.api_base, "api_key": API_KEY, "interval": 5}, **args)
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.clock = Clock()
+
+    async def start(self) -> None:
+        self.clock.task = asyncio.ensure_future(SOURCE["main"](self.queue, self.args, sleep=self.clock.sleep))
+        await self.clock.settle()
+
+    def events(self) -> list[dict[str, Any]]:
+        found = []
+        while not self.queue.empty():
+            found.append(self.queue.get_nowait())
+        return found
+
+    async def stop(self) -> None:
+        task = self.clock.task
+        assert task is not None
+        task.cancel()
+        await asyncio.wait({task}, timeout=STEP_LIMIT)
+        assert task.done()
+
+
+def run(scenario) -> Any:
+    return asyncio.run(scenario())
+
+
+def function_assistant(server) -> dict[str, Any]:
+    with server.store.lock:
+        return server.store.create_assistant(
+            {"model": "local-echo", "tools": [{"type": "function", "function": {"name": "get_ticket"}}]}
+        )
+
+
+def new_thread(server) -> dict[str, Any]:
+    with server.store.lock:
+        return server.store.create_thread({"messages": [{"role": "user", "content": "Which ticket is open?"}]})
+
+
+def start_run(server, thread, assistant) -> dict[str, Any]:
+    with server.store.lock:
+        return server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
+
+
+def advance_to(server, run: dict[str, Any], status: str) -> None:
+    with server.store.lock:
+        while run["status"] != status:
+            server.store.advance(run)
+
+
+def answer(server, run: dict[str, Any], output: str) -> None:
+    with server.store.lock:
+        calls = run["required_action"]["submit_tool_outputs"]["tool_calls"]
+        server.store.submit_tool_outputs(
+            run["thread_id"], run["id"], [{"tool_call_id": c["id"], "output": output} for c in calls]
+        )
+
+
+def statuses(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["openai_run"]["id"], e["openai_run"]["status"]) for e in events]
+
+
+def test_each_transition_is_reported_once_with_tool_calls_then_the_answer(server):
+    assistant, thread = function_assistant(server), new_thread(server)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]]})
+        await source.start()  # the baseline: no runs yet
+        run_ = start_run(server, thread, assistant)  # started after the source
+        await source.clock.step(2)  # queued -> in_progress -> requires_action
+        (asked,) = source.events()
+        assert asked["openai_run"]["id"] == run_["id"] and asked["openai_run"]["status"] == "requires_action"
+        assert [c["function"]["name"] for c in asked["tool_calls"]] == ["get_ticket"]
+        assert asked["latest_answer"] is None
+        await source.clock.step(3)
+        assert source.events() == [], "a run that stays in requires_action is reported once"
+        answer(server, run_, "Ticket 4711: disk full")
+        await source.clock.step(1)
+        (done,) = source.events()
+        assert statuses([done]) == [(run_["id"], "completed")]
+        assert done["latest_answer"] == "Tool outputs: Ticket 4711: disk full"
+        assert done["tool_calls"] == []
+        await source.clock.step(2)
+        assert source.events() == []
+        await source.stop()
+        return source
+
+    source = run(scenario)
+    assert source.clock.waits == [5.0] * len(source.clock.waits)
+
+
+def test_a_run_is_reported_again_only_after_its_status_changes_and_comes_back(server):
+    assistant, thread = function_assistant(server), new_thread(server)
+    run_ = start_run(server, thread, assistant)
+    advance_to(server, run_, "requires_action")
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "statuses": ["requires_action", "in_progress"]})
+        await source.start()
+        with server.store.lock:  # answered, and the next poll leaves it in progress
+            server.routes.advance_on_poll = False
+        answer(server, run_, "first")
+        await source.clock.step(1)
+        with server.store.lock:  # a second round of function calls
+            run_.pop("_tool_outputs")
+            server.store.advance(run_)
+        await source.clock.step(2)
+        found = source.events()
+        await source.stop()
+        return found
+
+    assert statuses(run(scenario)) == [(run_["id"], "in_progress"), (run_["id"], "requires_action")]
+
+
+def test_the_first_poll_is_a_baseline_unless_include_existing(server):
+    assistant, thread = function_assistant(server), new_thread(server)
+    ended = start_run(server, thread, assistant)
+    advance_to(server, ended, "requires_action")
+    answer(server, ended, "done")
+    advance_to(server, ended, "completed")
+    waiting = start_run(server, thread, assistant)
+    advance_to(server, waiting, "requires_action")
+
+    async def scenario(include_existing: bool) -> list[dict[str, Any]]:
+        source = Harness(server, {"threads": [thread["id"]], "include_existing": include_existing})
+        await source.start()
+        await source.clock.step(2)
+        found = source.events()
+        await source.stop()
+        return found
+
+    assert run(lambda: scenario(False)) == []
+    existing = run(lambda: scenario(True))
+    assert statuses(existing) == [(ended["id"], "completed"), (waiting["id"], "requires_action")]
+    assert existing[0]["latest_answer"] == "Tool outputs: done"
+
+
+def test_503s_delay_the_events_with_growing_waits_and_lose_none(server, caplog):
+    assistant, thread = function_assistant(server), new_thread(server)
+    caplog.set_level(logging.WARNING)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "interval": 1})
+        await source.start()
+        server.faults.add(Fault(method="GET", path=RUNS, status=503, times=3))
+        run_ = start_run(server, thread, assistant)
+        advance_to(server, run_, "requires_action")  # while the server is down
+        await source.clock.step(4)
+        found = source.events()
+        await source.clock.step(1)
+        found += source.events()
+        await source.stop()
+        return source, found, run_
+
+    source, found, run_ = run(scenario)
+    assert statuses(found) == [(run_["id"], "requires_action")]
+    first, second, third, *rest = source.clock.waits[1:]
+    assert 1.0 <= first <= 1.1 and 2.0 <= second <= 2.2 and 4.0 <= third <= 4.4
+    assert rest == [1.0, 1.0]
+    assert caplog.text.count("503") == 3 and "trying again" in caplog.text
+    assert API_KEY not in caplog.text and API_KEY not in repr(found)
+
+
+def test_retry_after_and_poll_after_are_honoured_when_longer(server):
+    thread = new_thread(server)
+    server.poll_after_ms = 7000
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "interval": 1})
+        await source.start()
+        server.faults.add(Fault(method="GET", path=RUNS, status=429, retry_after="30"))
+        await source.clock.step(2)
+        await source.stop()
+        return source.clock.waits
+
+    assert run(scenario) == [7.0, 30.0, 7.0]
+
+
+def test_a_dropped_connection_backs_off_and_recovers(server):
+    assistant, thread = function_assistant(server), new_thread(server)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "interval": 1})
+        await source.start()
+        server.faults.add(Fault(method="GET", path=RUNS, reset=True, times=2))
+        run_ = start_run(server, thread, assistant)
+        advance_to(server, run_, "requires_action")
+        await source.clock.step(3)
+        found = source.events()
+        await source.stop()
+        return source.clock.waits, found
+
+    waits, found = run(scenario)
+    assert 1.0 <= waits[1] <= 1.1 and 2.0 <= waits[2] <= 2.2 and waits[3] == 1.0
+    assert [e["openai_run"]["status"] for e in found] == ["requires_action"]
+
+
+def test_events_of_several_threads(server):
+    assistant = function_assistant(server)
+    threads = [new_thread(server), new_thread(server)]
+
+    async def scenario():
+        source = Harness(server, {"threads": ",".join(t["id"] for t in threads)})
+        await source.start()
+        runs = [start_run(server, t, assistant) for t in threads]
+        await source.clock.step(2)
+        found = source.events()
+        await source.stop()
+        return runs, found
+
+    runs, found = run(scenario)
+    assert sorted(statuses(found)) == sorted((r["id"], "requires_action") for r in runs)
+
+
+def run_until_stopped(server, args: dict[str, Any]) -> str:
+    async def scenario():
+        source = Harness(server, args)
+        with pytest.raises(RunEventsError) as stopped:
+            await source.start()
+            await source.clock.task
+        return str(stopped.value)
+
+    return run(scenario)
+
+
+def test_a_refused_key_stops_the_source_with_one_line(server):
+    thread = new_thread(server)
+    message = run_until_stopped(server, {"threads": [thread["id"]], "api_key": "sk-wrong-key-0123456789"})
+    assert "401" in message and "api_key or OPENAI_API_KEY" in message
+    assert "\n" not in message and "sk-wrong-key-0123456789" not in message
+
+
+def test_an_unknown_thread_stops_the_source_and_names_it(server):
+    message = run_until_stopped(server, {"threads": ["thread_nosuch"]})
+    assert "thread thread_nosuch was not found" in message and "404" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ({}, "threads is empty"),
+        ({"threads": 5}, "threads must be a list of strings"),
+        ({"threads": ["t"], "statuses": ["done"]}, "statuses must be run statuses"),
+        ({"threads": ["t"], "interval": 0}, "interval must be more than 0 seconds"),
+        ({"threads": ["t"], "include_existing": "maybe"}, "include_existing must be true or false"),
+        ({"threads": ["t"], "thread": ["t"]}, "unknown argument 'thread'"),
+        ({"threads": ["t"], "api_base": "ftp://x"}, "is not an http:// or https:// URL"),
+        ({"threads": ["t"], "api_key": ""}, "api_key is not set"),
+    ],
+)
+def test_bad_arguments_stop_before_anything_is_sent(server, monkeypatch, args, expected):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    message = run_until_stopped(server, args)
+    assert expected in message and "\n" not in message
+    assert server.requests == []
+
+
+def test_the_connection_comes_from_the_environment_and_empty_values_count_as_unset(server, monkeypatch):
+    thread = new_thread(server)
+    monkeypatch.setenv("OPENAI_API_BASE", "")
+    monkeypatch.setenv("OPENAI_BASE_URL", server.api_base)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("OPENAI_ORGANIZATION", "org-eda")
+
+    async def scenario():
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        clock = Clock()
+        clock.task = asyncio.ensure_future(SOURCE["main"](queue, {"threads": [thread["id"]]}, sleep=clock.sleep))
+        await clock.settle()
+        clock.task.cancel()
+        await asyncio.wait({clock.task}, timeout=STEP_LIMIT)
+
+    run(scenario)
+    (request,) = server.requests
+    assert request["query"] == {"order": "desc", "limit": "100"}
+    assert request["headers"]["openai-organization"] == "org-eda"
+
+
+def test_cancelling_ends_the_source_without_waiting_for_a_slow_answer(server):
+    thread = new_thread(server)
+    server.faults.add(Fault(method="GET", path=RUNS, delay=4))
+
+    async def scenario():
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        args = {"threads": [thread["id"]], "api_base": server.api_base, "api_key": API_KEY}
+        task = asyncio.ensure_future(SOURCE["main"](queue, args))
+        while not server.requests:  # wait for the request to be on its way
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.wait({task}, timeout=STEP_LIMIT)
+        return task, "response" in server.requests[0]
+
+    task, answered = run(scenario)
+    assert task.cancelled()
+    assert not answered, "the source waited for the slow answer instead of ending at once"
+    server.wait_idle()
+
+
+def test_cancelling_a_sleeping_source_ends_it(server):
+    thread = new_thread(server)
+
+    async def scenario():
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        args = {"threads": [thread["id"]], "api_base": server.api_base, "api_key": API_KEY, "interval": 3600}
+        task = asyncio.ensure_future(SOURCE["main"](queue, args))
+        while not server.requests or "response" not in server.requests[0]:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.wait({task}, timeout=STEP_LIMIT)
+        return task
+
+    assert run(scenario).cancelled()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain string",
+        {"value": "plain string", "annotations": []},
+        [{"type": "text", "text": "plain "}, {"value": "string"}],
+    ],
+)
+def test_every_shape_of_a_text_value_is_read(text):
+    message = {"content": [{"type": "text", "text": text}, {"type": "image_file", "image_file": {"file_id": "f"}}]}
+    assert SOURCE["message_text"](message) == "plain string"
+
+
+class CannedClient:
+    """A client whose message list ignores run_id, as some servers do."""
+
+    api_base = "http://127.0.0.1:9/v1"
+
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+        self.queries: list[dict[str, Any]] = []
+
+    def url(self, *segments: str) -> str:
+        return "/".join([self.api_base, *segments])
+
+    def request(self, method: str, url: str, query: dict[str, Any]) -> dict[str, Any]:
+        self.queries.append(dict(query))
+        return self.pages[len(self.queries) - 1]
+
+
+def message(message_id: str, run_id: str, role: str, text: str) -> dict[str, Any]:
+    return {"id": message_id, "run_id": run_id, "role": role, "content": [{"type": "text", "text": {"value": text}}]}
+
+
+def test_the_answer_is_filtered_by_run_even_when_the_server_ignores_run_id():
+    client = CannedClient(
+        [
+            {"data": [message("m4", "run_b", "assistant", "other run")], "has_more": True, "last_id": "m4"},
+            {"data": [message("m3", "run_a", "user", "q"), message("m2", "run_a", "assistant", "mine")]},
+        ]
+    )
+    options = SOURCE["watch_options"]({"threads": ["thread_a"]})
+    watcher = SOURCE["RunWatcher"](client, options)
+    assert watcher.latest_answer({"id": "run_a", "thread_id": "thread_a"}) == "mine"
+    assert client.queries[0] == {"run_id": "run_a", "order": "desc", "limit": 100}
+    assert client.queries[1]["after"] == "m4"
