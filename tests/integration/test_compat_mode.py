@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 from assistants_server import AssistantsServer, Fault
-from support import API_KEY
+from support import API_KEY, warning_texts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUNS = r"/threads/[^/]+/runs"
@@ -206,6 +206,8 @@ def test_stream_against_a_server_that_ignores_stream(ansible, server):
     assert streamed["run"]["id"] == run["id"]
     assert streamed["run"]["status"] == "completed"
     assert run["status"] == "completed"
+    assert streamed["text"] == ECHO_ANSWER
+    assert any("plain JSON" in warning for warning in warning_texts(streamed)), streamed.get("warnings")
     assert outcome.task("Answer")["latest_answer"] == ECHO_ANSWER
     post = next(r for r in server.requests if r["method"] == "POST" and r["path"].endswith("/runs"))
     assert post["body"].get("stream") is True
