@@ -62,7 +62,7 @@ def test_assistant_thread_message_run_info_and_answer(ansible, server):
             task("Create", "openai_assistant", "a", name="compat", model="local-echo", instructions="Be brief."),
             task("Update instructions", "openai_assistant", "u", name="compat", instructions="Be thorough."),
             task("Thread", "openai_thread", "t", metadata={"case": "compat"}),
-            task("Message", "openai_thread_message", "q", thread="{{ t.thread }}", content=QUESTION),
+            task("Message", "openai_thread_message", "question", thread="{{ t.thread }}", content=QUESTION),
             task(
                 "Run",
                 "openai_thread_run",
@@ -75,7 +75,7 @@ def test_assistant_thread_message_run_info_and_answer(ansible, server):
             task("Run info", "openai_thread_run_info", "i", run="{{ r.run }}"),
             task("Runs", "openai_thread_run_info", "l", thread="{{ t.thread }}"),
             task("Answer", "openai_thread_messages_info", "m", thread="{{ t.thread }}", run="{{ r.run }}"),
-            task("All messages", "openai_thread_messages_info", "all", thread="{{ t.thread }}"),
+            task("All messages", "openai_thread_messages_info", "everything", thread="{{ t.thread }}"),
         ]
     )
 
