@@ -10,7 +10,7 @@ CORE_MATRIX ?= 2.16:3.11 2.17:3.11 2.18:3.11 2.19:3.11 2.20:3.12 2.21:3.12
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup collection demo server test pytest lint sanity docs benchmark clean
+.PHONY: setup collection demo server test pytest pytest-floor lint sanity docs benchmark clean
 
 $(BIN)/.installed: requirements-dev.txt requirements.txt docs/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai)
 
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
-test: pytest lint sanity docs
+test: pytest pytest-floor lint sanity docs
 
 pytest: setup eda-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -82,3 +82,15 @@ $(EDA_VENV)/.installed: tests/integration/requirements-eda.txt
 	touch $@
 
 eda-venv: $(EDA_VENV)/.installed
+
+# The unit suite once more on the oldest requests and urllib3 the collection claims (requirements.txt).
+FLOOR_VENV := $(BUILD)/floor-venv
+$(FLOOR_VENV)/.installed: tests/requirements-floor.txt
+	rm -rf $(FLOOR_VENV)
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/pip install --quiet -r tests/requirements-floor.txt
+	touch $@
+
+pytest-floor: setup $(FLOOR_VENV)/.installed
+	$(FLOOR_VENV)/bin/python -c 'import requests, urllib3; print("floor: requests", requests.__version__, "urllib3", urllib3.__version__)'
+	$(FLOOR_VENV)/bin/python -m pytest -q tests/unit

@@ -50,7 +50,7 @@ options:
         V(api_key) sends an C(api-key) header, as Azure-style gateways expect.
       - V(entra) signs in with Microsoft Entra ID, as Azure AI Foundry Agent Service requires, through the optional
         library C(azure-identity), and sends the token as a bearer token; O(api_key) is not used.
-        The token comes from O(entra_token) when given, otherwise from the first of these that is set up:
+        The token comes from O(entra_token) when given, otherwise from the first of these that is set up -
         a service principal in the environment (E(AZURE_CLIENT_ID), E(AZURE_CLIENT_SECRET), E(AZURE_TENANT_ID),
         or the E(AZURE_SECRET) and E(AZURE_TENANT) that AWX's Microsoft Azure Resource Manager credential injects),
         workload identity, managed identity, the Azure CLI's login.
@@ -113,6 +113,6 @@ notes:
     C(module_defaults) with C(group/seed.openai.openai) sets the connection options once for a play.
 requirements:
   - requests >= 2.31
-  - urllib3 >= 2.0
+  - urllib3 >= 1.26
   - azure-identity (only for O(auth_type=entra))
 """

@@ -5,6 +5,7 @@ into an ID: plain Python."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._errors import InvalidInput
@@ -22,6 +23,12 @@ MAX_ID_LENGTH = 256
 def resolve_id(value: Any, option: str, kind: str) -> str:
     """The ID that `value` names, or InvalidInput saying how to name one."""
     own_object, run_key = _KINDS[kind]
+    if value is None:
+        raise InvalidInput(
+            f"{option} has no value (a blank survey answer or an undefined variable); "
+            f"give a {kind} ID or the {kind} object an earlier task registered"
+        )
+    value = from_json_text(value)
     found: Any = value
     if isinstance(value, dict):
         found = _id_from_object(value, kind, own_object, run_key)
@@ -39,6 +46,19 @@ def resolve_id(value: Any, option: str, kind: str) -> str:
         shown = text if len(text) <= 40 else text[:40] + "..."
         raise InvalidInput(f"{option} {shown!r} is not a valid {kind} ID")
     return text
+
+
+def from_json_text(value: Any) -> Any:
+    """An object given as JSON text (AWX surveys and extra vars deliver text) as
+    the object; any other value as it is."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(parsed, dict):
+            return parsed
+    return value
 
 
 def _id_from_object(value: dict[str, Any], kind: str, own_object: str, run_key: str | None) -> Any:

@@ -8,7 +8,7 @@ runs the same core in-process."""
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -34,10 +34,19 @@ class OpenAIModule(AnsibleModule):
         super().__init__(**module_spec(name))
         self.no_log_values.update(secret_values(self.params))
 
+    def exit_json(self, **kwargs: Any) -> NoReturn:  # type: ignore[override,misc]
+        kwargs.setdefault("invocation", invocation(self.params))
+        super().exit_json(**kwargs)
+
+    def fail_json(self, msg: str, **kwargs: Any) -> NoReturn:  # type: ignore[override,misc]
+        # Also for the failures AnsibleModule itself reports (bad options),
+        # which would otherwise echo headers and query values.
+        kwargs.setdefault("invocation", invocation(getattr(self, "params", None) or {}))
+        super().fail_json(msg, **kwargs)
+
     def finish(self, result: Result) -> None:
         for warning in result.pop("warnings", []):
             self.warn(warning)
-        result["invocation"] = invocation(self.params)
         if result.pop("failed", False):
             self.fail_json(**result)
         self.exit_json(**result)

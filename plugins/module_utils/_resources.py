@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 from ._client import OpenAIClient, path_segment
 from ._errors import BadAnswer, InvalidInput, expect_object, one_line
-from ._ids import resolve_id
+from ._ids import from_json_text, resolve_id
 
 MAX_PAGES = 100
 # The thread of the run a module works on; documented in seed.openai.run_thread.
@@ -33,11 +33,16 @@ def assistant_url(client: OpenAIClient, assistant_id: str | None = None) -> str:
 def thread_and_run(params: dict[str, Any]) -> tuple[str, str]:
     """The thread and run IDs a task names: `run` as an ID or a run object, and
     `thread` as an ID or object, or taken from the run object."""
-    run_id = resolve_id(params["run"], "run", "run")
+    run = from_json_text(params["run"])
+    run_id = resolve_id(run, "run", "run")
     thread = params.get("thread")
     if thread is None:
-        if isinstance(params["run"], dict) and (params["run"].get("run") or params["run"]).get("thread_id"):
-            thread = params["run"]
+        if (
+            isinstance(run, dict)
+            and isinstance(run.get("run") or run, dict)
+            and (run.get("run") or run).get("thread_id")
+        ):
+            thread = run
         else:
             raise InvalidInput(
                 "thread is required when run is an ID; or pass the run object an earlier task registered"

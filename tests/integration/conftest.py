@@ -99,19 +99,24 @@ _IDS = re.compile(r"\b(thread|run|msg|asst|step|call|req|file|vs)_[A-Za-z0-9]+")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _SECONDS = re.compile(r"\d+(\.\d+)? s\b")
 _TMP = re.compile(r"/tmp/\S+")
+_MARKER = re.compile(r"\b[0-9a-f]{32}\b")
+# Keys that tell how a result travelled, not what it says: AnsibleModule's
+# fail_json adds `exception` ("traceback unavailable") on ansible-core 2.19.
+_TRANSPORT_KEYS = ("exception",)
 
 
 def normalise(value: Any, ids: dict[str, str], key: str = "") -> Any:
     """A result with what differs between two runs of one test replaced:
     IDs (numbered in order of appearance), ports, times, temporary paths."""
     if isinstance(value, dict):
-        return {k: normalise(v, ids, k) for k, v in sorted(value.items())}
+        return {k: normalise(v, ids, k) for k, v in sorted(value.items()) if k not in _TRANSPORT_KEYS}
     if isinstance(value, list):
         return [normalise(v, ids, key) for v in value]
     if isinstance(value, (int, float)) and not isinstance(value, bool) and key.endswith("_at"):
         return "<time>"
     if isinstance(value, str):
         value = _IDS.sub(lambda m: ids.setdefault(m.group(0), f"<{m.group(1)}{len(ids)}>"), value)
+        value = _MARKER.sub("<marker>", value)
         return _TMP.sub("<tmp>", _SECONDS.sub("<n> s", _PORT.sub("127.0.0.1:<port>", value)))
     return value
 

@@ -64,5 +64,5 @@ def test_execution_environment_dependencies(collections_path):
         check=True,
     )
     found = yaml.safe_load(done.stdout.split("\n", 1)[1])
-    assert [line.split("#")[0].strip() for line in found["python"]] == ["requests>=2.31", "urllib3>=2.0"]
+    assert [line.split("#")[0].strip() for line in found["python"]] == ["requests>=2.31", "urllib3>=1.26"]
     assert any("ca-certificates" in line for line in found["system"])

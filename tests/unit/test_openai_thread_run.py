@@ -155,7 +155,10 @@ def test_check_mode_sends_nothing_and_shows_the_request(run_module, server, obje
         "url": f"{server.api_base}/threads/{thread['id']}/runs",
         "body": {"assistant_id": assistant["id"], "metadata": {"a": "b"}},
     }
-    assert "run" not in result
+    # The same shape as a real run, with IDs that are visibly not real ones.
+    assert result["run"]["id"] == "check_mode_thread.run_not_created"
+    assert result["run"]["thread_id"] == thread["id"] and result["run"]["status"] == "queued"
+    assert result["ansible_facts"] == {"openai_thread_run": result["run"]}
     assert API_KEY not in json.dumps(result)
 
 

@@ -32,6 +32,18 @@ def placeholder(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def is_placeholder(value: Any) -> bool:
+    """An ID (or an object with one) that check mode made up in an earlier task."""
+    text = value.get("id") if isinstance(value, dict) else value
+    return isinstance(text, str) and text.startswith("check_mode_") and text.endswith("_not_created")
+
+
+def placeholder_run(thread_id: Optional[str], assistant_id: str, status: str = "queued") -> dict[str, Any]:
+    run = placeholder("thread.run", {"assistant_id": assistant_id, "status": status})
+    run["thread_id"] = thread_id or CHECK_MODE_ID.format(kind="thread")
+    return run
+
+
 def comparable(value: Any, key: str) -> Any:
     """A current value as the task's wanted value is compared with it: the
     creation marker is not part of the metadata a task describes."""

@@ -9,6 +9,7 @@ from .._ids import resolve_id
 from .._resources import pages, thread_url
 from .._shapes import message_text
 from .._task import Result, Task
+from ._shape import is_placeholder
 
 
 def run(task: Task) -> Result:
@@ -20,6 +21,9 @@ def run(task: Task) -> Result:
     if params["run"] is not None:
         query["run_id"] = resolve_id(params["run"], "run", "run")
     client = task.client()
+    if task.check_mode and is_placeholder(thread_id):
+        # A thread an earlier task would have created: it has no messages to read.
+        return dict(changed=False, messages=[], latest_answer=None)
     messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
     if "run_id" in query:  # some servers ignore the filter
         messages = [m for m in messages if isinstance(m, dict) and m.get("run_id") == query["run_id"]]

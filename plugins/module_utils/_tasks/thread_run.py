@@ -10,7 +10,7 @@ from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._run_body import build_run_body, needs_assistant_tools
 from .._runs import create_query, create_url, start_run
 from .._task import Result, Task
-from ._shape import run_result
+from ._shape import placeholder_run, run_result
 
 FACT = "openai_thread_run"
 
@@ -29,7 +29,11 @@ def run(task: Task) -> Result:
         if needs_assistant_tools(params):
             task.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
         request = client.describe("POST", create_url(client, thread_id), body, create_query(params))
-        return dict(changed=True, request=request)
+        result = run_result(placeholder_run(thread_id, assistant_id), changed=True, fact=FACT)
+        result["request"] = request
+        if params["stream"]:
+            result["text"] = ""
+        return result
     run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker)
     task.made["run"] = run
     if params["wait"]:

@@ -11,7 +11,7 @@ from .._once import send_once
 from .._polling import check_wait_options, wait_for_run
 from .._resources import run_url, thread_and_run
 from .._task import Result, Task
-from ._shape import run_result
+from ._shape import is_placeholder, placeholder_run, run_result
 
 CANCELLABLE = ("queued", "in_progress", "requires_action")
 
@@ -21,6 +21,8 @@ def run(task: Task) -> Result:
     check_wait_options(params)
     thread_id, run_id = thread_and_run(params)
     client = task.client()
+    if task.check_mode and is_placeholder(run_id):
+        return dict(changed=True, run=placeholder_run(thread_id, "", "cancelling"))
     run = client.request("GET", run_url(client, thread_id, run_id))
     if run.get("status") not in CANCELLABLE:
         # Already cancelling or ended: the state the task asks for, or past it.

@@ -9,7 +9,7 @@ from .._ids import resolve_id
 from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._resources import pages, run_url, thread_and_run, thread_url
 from .._task import Result, Task
-from ._shape import run_result
+from ._shape import is_placeholder, placeholder_run, run_result
 
 
 def run(task: Task) -> Result:
@@ -24,12 +24,21 @@ def run(task: Task) -> Result:
             raise InvalidInput("wait and steps need one run: give run")
         thread_id = resolve_id(params["thread"], "thread", "thread")
         client = task.client()
+        if task.check_mode and is_placeholder(thread_id):
+            return dict(changed=False, runs=[])
         query = {"limit": params["limit"], "order": params["order"]}
         return dict(
             changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"]))
         )
     thread_id, run_id = thread_and_run(params)
     client = task.client()
+    if task.check_mode and is_placeholder(run_id):
+        # A run an earlier task would have started: nothing to read yet.
+        status = "completed" if params["wait"] else "queued"
+        result = run_result(placeholder_run(thread_id, "", status), changed=False)
+        if params["steps"]:
+            result["steps"] = []
+        return result
     run = client.request("GET", run_url(client, thread_id, run_id))
     if params["wait"]:
         run = wait_for_run(client, run, params)

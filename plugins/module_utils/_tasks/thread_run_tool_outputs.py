@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
-from .._errors import InvalidInput
+from .._errors import APIError, InvalidInput, OpenAIError, expect_object
+from .._once import send_once
 from .._polling import check_outcome, check_wait_options, tool_calls, wait_for_run
 from .._resources import run_url, thread_and_run
 from .._streaming import read_run_stream
 from .._task import Result, Task
-from ._shape import run_result
+from ._shape import is_placeholder, placeholder_run, run_result
 
 
 def tool_outputs_body(outputs: Any) -> dict[str, Any]:
@@ -48,20 +49,33 @@ def run(task: Task) -> Result:
         raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
     thread_id, run_id = thread_and_run(params)
     client = task.client()
+    if task.check_mode and is_placeholder(run_id):
+        return run_result(placeholder_run(thread_id, "", "queued"), changed=True)
     outputs = params["tool_outputs"]
+    pending = None
     if outputs is None:
         pending = client.request("GET", run_url(client, thread_id, run_id))
         outputs = outputs_for_calls(tool_calls(pending), params["outputs_by_function"])
     body = tool_outputs_body(outputs)
     url = run_url(client, thread_id, run_id, "submit_tool_outputs")
     if task.check_mode:
-        return dict(changed=True, request=client.describe("POST", url, body))
+        run = placeholder_run(thread_id, "", "queued") if pending is None else dict(pending, status="queued")
+        return dict(run_result(run, changed=True), request=client.describe("POST", url, body))
     text = None
     if params["stream"]:
         run, text = read_run_stream(client.stream_lines("POST", url, dict(body, stream=True)))
         task.made["run"] = run
     else:
-        run = client.request("POST", url, body)
+
+        def send() -> dict[str, Any]:
+            answer = client.request("POST", url, body, retry_server_errors=False)
+            return expect_object(answer, f"POST {url}", "thread.run", ("id",))
+
+        def lookup() -> Optional[dict[str, Any]]:
+            seen = client.request("GET", run_url(client, thread_id, run_id))
+            return seen if isinstance(seen, dict) and seen.get("status") != "requires_action" else None
+
+        run = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=_refused, warn=task.warn)
         task.made["run"] = run
         if params["wait"]:
             run = wait_for_run(client, run, params)
@@ -71,3 +85,8 @@ def run(task: Task) -> Result:
     if text is not None:
         result["text"] = text
     return result
+
+
+def _refused(error: OpenAIError) -> bool:
+    """A 400 to resent outputs: the first ones may have been taken after all."""
+    return isinstance(error, APIError) and error.status == 400

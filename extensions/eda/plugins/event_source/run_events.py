@@ -97,6 +97,7 @@ except ImportError:
     from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings
 
 from ansible_collections.seed.openai.plugins.module_utils._backoff import backoff_delay  # noqa: E402
+from ansible_collections.seed.openai.plugins.module_utils._connection import settings_from_options  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, TransportError  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._polling import RUN_STATUSES, tool_calls  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._resources import thread_url  # noqa: E402
@@ -122,6 +123,8 @@ CONNECTION_OPTIONS = (
     "ca_path",
     "timeout",
     "max_retry_count",
+    "entra_scope",
+    "entra_token",
 )
 WATCH_OPTIONS = ("threads", "statuses", "include_existing", "interval")
 
@@ -135,16 +138,6 @@ class RunEventsError(Exception):
 
 
 # -- options ------------------------------------------------------------------
-
-
-def _env(*names: str) -> Optional[str]:
-    """The first environment variable set to something: empty counts as unset,
-    as the modules treat it (AWX and EDA inject empty optional fields)."""
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
 
 
 def _as_bool(name: str, value: Any) -> bool:
@@ -182,19 +175,16 @@ def settings_from_args(args: Mapping[str, Any]) -> Settings:
     query = args.get("query") or {}
     if not isinstance(headers, dict) or not isinstance(query, dict):
         raise RunEventsError("headers and query must be dicts of names to values")
-    return Settings(
-        api_key=args.get("api_key") or _env("OPENAI_API_KEY") or "",
-        api_base=args.get("api_base") or _env("OPENAI_API_BASE", "OPENAI_BASE_URL"),
-        organization=args.get("organization") or _env("OPENAI_ORGANIZATION"),
-        timeout=_as_number("timeout", args.get("timeout", 30), float),
-        max_retry_count=_as_number("max_retry_count", args.get("max_retry_count", 0), int),
-        auth_type=args.get("auth_type") or "bearer",
-        api_version=args.get("api_version") or None,
+    options = dict(
+        args,
         headers=headers,
         query=query,
+        timeout=_as_number("timeout", args.get("timeout", 30), float),
+        max_retry_count=_as_number("max_retry_count", args.get("max_retry_count", 0), int),
         validate_certs=_as_bool("validate_certs", args.get("validate_certs", True)),
-        ca_path=args.get("ca_path") or None,
     )
+    # The modules' own mapping, environment fallbacks and Entra ID included.
+    return settings_from_options(options, os.environ)
 
 
 @dataclass
