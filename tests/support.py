@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistants_server import AssistantsServer, spec
 
 API_KEY = "sk-test-0123456789abcdefSECRET"
@@ -29,3 +31,9 @@ def warning_texts(result: dict) -> list[str]:
             warning = (warning.get("event") or warning).get("msg", str(warning))
         texts.append(warning)
     return texts
+
+
+def without_call(message: str) -> str:
+    """An API error message without the call it names ("... to POST <url>: ..."),
+    for tests about the rest of the message."""
+    return re.sub(r" to (GET|POST|DELETE) \S+?: ", ": ", message, count=1)

@@ -475,7 +475,7 @@ class OpenAIClient:
                 )
             finally:
                 response.close()
-            raise self._api_error(response, raw, url, self.retries_done > retries_before)
+            raise self._api_error(response, raw, url, self.retries_done > retries_before, method)
         return response
 
     def _transport_message(self, method: str, url: str, exc: Exception) -> str:
@@ -495,7 +495,9 @@ class OpenAIClient:
         proxy = select_proxy(url, dict(get_environ_proxies(url), **self.session.proxies))
         return redact_url(proxy) if proxy else "(from the environment)"
 
-    def _api_error(self, response: requests.Response, raw: bytes, url: str, retried: bool) -> APIError:
+    def _api_error(
+        self, response: requests.Response, raw: bytes, url: str, retried: bool, method: str = ""
+    ) -> APIError:
         error = parse_error_body(raw, response.headers.get("Content-Type"), self.redact)
         notes = []
         if 300 <= response.status_code < 400:
@@ -505,6 +507,11 @@ class OpenAIClient:
             hint = not_found_hint(url, self.api_base)
             if hint:
                 notes.append(hint)
+            elif method == "POST" and url.split("?")[0].endswith("/threads/runs"):
+                notes.append(
+                    "The server may not support starting a thread and its run in one call; "
+                    "create the thread first (openai_thread) and give thread"
+                )
         if response.status_code in (404, 410) and self.host in OPENAI_HOSTS:
             notes.append(SUNSET_NOTE)
         wait = parse_retry_after(response.headers)
@@ -523,6 +530,7 @@ class OpenAIClient:
             redact_url(url),
             note=". ".join(notes) or None,
             retry_after=wait,
+            method=method or None,
         )
 
 

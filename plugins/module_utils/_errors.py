@@ -72,6 +72,7 @@ class APIError(OpenAIError):
         url: str,
         note: str | None = None,
         retry_after: float | None = None,
+        method: str | None = None,
     ) -> None:
         self.status = status
         # Seconds the server asked to wait before another attempt, if it said.
@@ -80,7 +81,9 @@ class APIError(OpenAIError):
         self.error = error
         self.request_id = request_id
         self.url = url
-        message = f"OpenAI API returned {status} ({reason}): {error['message']}"
+        # What failed, named: the call as sent (without credentials).
+        call = f" to {method} {url}" if method else ""
+        message = f"OpenAI API returned {status} ({reason}){call}: {error['message']}"
         if note:
             message = f"{message}{'' if message.endswith('.') else '.'} {note}"
         super().__init__(message)

@@ -159,7 +159,8 @@ def test_retries_exhausted_fail_with_the_last_error(ansible, server, objects):
     result = outcome.task("Start")
     assert result["_status"] == "failed"
     assert result["msg"] == (
-        "OpenAI API returned 502 (Bad Gateway): 502 Bad Gateway Bad Gateway The upstream server sent an "
+        f"OpenAI API returned 502 (Bad Gateway) to POST {server.api_base}/threads/{thread['id']}/runs: "
+        "502 Bad Gateway Bad Gateway The upstream server sent an "
         "invalid response. Gave up after 1 retry"
     )
     assert len(posts(server)) == 2

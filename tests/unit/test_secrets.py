@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from hostile_server import HostileServer, answer
+from support import without_call
 
 from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings
 from ansible_collections.seed.openai.plugins.module_utils._errors import (
@@ -108,7 +109,7 @@ def test_header_values_and_entra_tokens_are_redacted_and_tokens_come_fresh():
     assert sent == ["Bearer entra-token-one-AAAA", "Bearer entra-token-two-BBBB"]
     for message in messages:
         assert "entra-token" not in message and "gw-98765" not in message
-        assert message.startswith("OpenAI API returned 500 (Boom): Bearer ********")
+        assert without_call(message).startswith("OpenAI API returned 500 (Boom): Bearer ********")
 
 
 def test_an_unreachable_proxy_is_named_as_the_proxy_without_its_password(monkeypatch):
@@ -175,7 +176,8 @@ def test_a_404_from_a_bare_base_suggests_the_path_prefix():
         with pytest.raises(APIError) as caught:
             client.request("GET", client.url("threads", "t"))
     assert str(caught.value) == (
-        f"OpenAI API returned 404 (Not Found): Not Found. api_base {server.origin} has no path; "
+        f"OpenAI API returned 404 (Not Found) to GET {server.origin}/threads/t: Not Found. "
+        f"api_base {server.origin} has no path; "
         f"if the server serves the API below a prefix, add it (e.g. {server.origin}/v1)"
     )
 
@@ -184,3 +186,15 @@ def test_not_found_hint_is_empty_when_there_is_nothing_to_add():
     assert not_found_hint("http://h/v1/threads/t", "http://h/v1") == ""
     assert not_found_hint("http://other/threads/t", "http://h") == ""
     assert not_found_hint("http://h/threads/t", "http://h/").startswith("api_base http://h has no path")
+
+
+def test_a_404_to_thread_and_run_suggests_creating_the_thread_first():
+    def script(request, connection):
+        connection.sendall(answer(404, b'{"detail": "Not Found"}', reason="Not Found"))
+
+    with HostileServer(script) as server:
+        client = OpenAIClient(Settings(KEY, server.origin + "/v1"))
+        with pytest.raises(APIError) as caught:
+            client.request("POST", client.url("threads", "runs"), {})
+    assert str(caught.value).startswith(f"OpenAI API returned 404 (Not Found) to POST {server.origin}/v1/threads/runs:")
+    assert str(caught.value).endswith("create the thread first (openai_thread) and give thread")

@@ -144,8 +144,10 @@ def busy_thread(server):
 def test_message_refused_while_a_run_is_active(run_module, server, conn, busy_thread):
     thread, run = busy_thread
     result = run_module(openai_thread_message.main, dict(drop_poll(conn), thread=thread["id"], content="second"))
+    # The message names the call that failed, without credentials.
     assert result["msg"] == (
-        f"OpenAI API returned 400 (Bad Request): Can't add messages to {thread['id']} "
+        f"OpenAI API returned 400 (Bad Request) to POST {server.api_base}/threads/{thread['id']}/messages: "
+        f"Can't add messages to {thread['id']} "
         f"while a run {run['id']} is active."
     )
 
