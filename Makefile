@@ -45,7 +45,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	MYPYPATH=$(BUILD)/ns $(BIN)/mypy -p ansible_collections.seed.openai.plugins.module_utils
-	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD)/ns $(BIN)/ansible-lint --offline roles playbooks
+	PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD)/ns $(BIN)/ansible-lint --offline roles playbooks extensions/eda/playbooks extensions/eda/rulebooks
 	$(BIN)/antsibull-changelog lint
 
 # shellcheck is one of the sanity tests; ansible-test only warns when it is missing.

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # What check_mode and diff_mode mean; each module states its support.
+    # What check_mode and diff_mode mean; each module states its support. Every
+    # module has an action plugin of its name: declared here once.
     DOCUMENTATION = r"""
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the work can be done on the controller.
+    support: full
+    details:
+      - The module's work runs in-process on the controller, through its action plugin, when the task's connection is
+        local (C(hosts=localhost), C(delegate_to=localhost), AWX's implicit localhost) with no C(become) and no
+        C(async), and the controller can import requests and urllib3. This skips starting a Python interpreter for
+        each task and lets the items of a loop share one HTTP connection; the results are the same.
+      - Everywhere else (remote hosts, C(become), C(async), a controller without the libraries) the module runs on
+        the target as usual.
+      - Set the variable C(seed_openai_execution=module), or the controller's environment variable
+        E(SEED_OPENAI_EXECUTION=module), to run the modules as modules everywhere.
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.
   diff_mode:

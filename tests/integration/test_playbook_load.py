@@ -60,3 +60,44 @@ def test_200_runs_under_503s_exactly_once_each(ansible, server, tmp_path):
     assert len(chaos) >= 10, "the fault injection did not happen"
     posts = [r for r in server.requests if r["method"] == "POST"]
     assert len(posts) > 200
+
+
+# Racing forks again: which task met which 503 differs from run to run.
+@pytest.mark.modes_may_differ
+def test_20_hosts_3_threads_through_30_percent_503s_make_exactly_60_runs(ansible, server, tmp_path):
+    hosts, per_host = 20, 3
+    assistant = server.store.create_assistant({"model": "m"})
+    threads = [server.store.create_thread({})["id"] for _index in range(hosts * per_host)]
+    server.routes.complete_on_create = True
+    # 30 % of all answers are 503s; half of those come after the server did the work.
+    server.faults.chaos(status=503, probability=0.30, after_share=0.5, retry_after_ms="20", seed=11)
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[load]\n" + "".join(f"load{i:02d} ansible_connection=local\n" for i in range(hosts)))
+    play = {
+        "name": "Hosts",
+        "hosts": "load",
+        "gather_facts": False,
+        "vars": {
+            "mine": "{{ all_threads[groups['load'].index(inventory_hostname) * "
+            f"{per_host}:][:{per_host}] }}}}",
+            "all_threads": threads,
+        },
+        "tasks": [
+            {
+                "name": "Host run",
+                "seed.openai.openai_thread_run": {
+                    "thread": "{{ item }}",
+                    "assistant": assistant["id"],
+                    "max_retry_count": 12,
+                },
+                "loop": "{{ mine }}",
+            }
+        ],
+    }
+    outcome = ansible.run_plays([play], "-i", str(inventory), "--forks", "10")
+
+    assert outcome.rc == 0, outcome.stdout[-3000:]
+    per_thread = Counter(run["thread_id"] for run in server.store.all_runs())
+    assert sum(per_thread.values()) == 60 and set(per_thread) == set(threads)
+    after_the_work = [r for r in server.requests if r.get("chaos") and r["method"] == "POST"]
+    assert after_the_work, "the fault injection did not happen"
