@@ -78,8 +78,7 @@ def test_20_hosts_3_threads_through_30_percent_503s_make_exactly_60_runs(ansible
         "hosts": "load",
         "gather_facts": False,
         "vars": {
-            "mine": "{{ all_threads[groups['load'].index(inventory_hostname) * "
-            f"{per_host}:][:{per_host}] }}}}",
+            "mine": f"{{{{ all_threads[groups['load'].index(inventory_hostname) * {per_host}:][:{per_host}] }}}}",
             "all_threads": threads,
         },
         "tasks": [
