@@ -102,7 +102,10 @@ _TMP = re.compile(r"/tmp/\S+")
 _MARKER = re.compile(r"\b[0-9a-f]{32}\b")
 # Keys that tell how a result travelled, not what it says: AnsibleModule's
 # fail_json adds `exception` ("traceback unavailable") on ansible-core 2.19.
-_TRANSPORT_KEYS = ("exception",)
+# failed_when then adds `failed_when_suppressed_exception` beside it.
+_TRANSPORT_KEYS = ("exception", "failed_when_suppressed_exception")
+# The controller runs as .venv/bin/python3, the modules as .venv/bin/python: one interpreter.
+_PYTHON = re.compile(r"/bin/python3\b")
 
 
 def normalise(value: Any, ids: dict[str, str], key: str = "") -> Any:
@@ -118,7 +121,7 @@ def normalise(value: Any, ids: dict[str, str], key: str = "") -> Any:
         return "<job>"
     if isinstance(value, str):
         value = _IDS.sub(lambda m: ids.setdefault(m.group(0), f"<{m.group(1)}{len(ids)}>"), value)
-        value = _MARKER.sub("<marker>", value)
+        value = _PYTHON.sub("/bin/python", _MARKER.sub("<marker>", value))
         return _TMP.sub("<tmp>", _SECONDS.sub("<n> s", _PORT.sub("127.0.0.1:<port>", value)))
     return value
 
@@ -225,6 +228,25 @@ def ansible(request, collections_path, server, tmp_path) -> Iterator[Ansible]:
         compare_modes(test)
 
 
+def first_difference(one: Any, other: Any, path: str = "") -> str | None:
+    """Where two normalised results first differ, with both values, or None."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        for key in sorted(set(one) | set(other)):
+            if key not in one or key not in other:
+                return f"{path}.{key}: only {'in process' if key in one else 'as a module'}"
+            found = first_difference(one[key], other[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(one, list) and isinstance(other, list) and len(one) == len(other):
+        for index, (a, b) in enumerate(zip(one, other)):
+            found = first_difference(a, b, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if one == other else f"{path}: {one!r:.300} in process, {other!r:.300} as a module"
+
+
 def compare_modes(test: str) -> None:
     """Both shells give the same results for the same playbooks, key by key."""
     runs = OUTCOMES.get(test, {})
@@ -235,7 +257,8 @@ def compare_modes(test: str) -> None:
     for index, (one, other) in enumerate(zip(first, second)):
         assert one[0] == other[0], f"{test} run {index}: exit code {one[0]} in process, {other[0]} as modules"
         for task_one, task_other in zip(one[1], other[1]):
-            assert task_one == task_other, f"{test} run {index}, task {task_one[0]!r}: results differ between modes"
+            where = first_difference(task_one, task_other)
+            assert where is None, f"{test} run {index}, task {task_one[0]!r}: results differ between modes at {where}"
         assert len(one[1]) == len(other[1]), f"{test} run {index}: task counts differ between modes"
 
 
