@@ -10,7 +10,8 @@ class ModuleDocFragment:
     DOCUMENTATION = r"""
 attributes:
   action:
-    description: Indicates this has a corresponding action plugin so some parts of the work can be done on the controller.
+    description:
+      Indicates this has a corresponding action plugin so some parts of the work can be done on the controller.
     support: full
     details:
       - The module's work runs in-process on the controller, through its action plugin, when the task's connection is
