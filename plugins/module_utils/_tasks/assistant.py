@@ -101,6 +101,10 @@ def run(task: Task) -> Result:
         return dict(changed=True, assistant=current, diff=dict(before=current, after={}))
     if current is None:
         if "model" not in desired:
+            if task.check_mode:
+                # An earlier task of the play would create it; check mode cannot know.
+                task.warn(f"check mode: no assistant is named {params['name']!r} yet; a placeholder stands in")
+                return dict(changed=False, assistant=placeholder("assistant", desired))
             raise InvalidInput(f"No assistant is named {params['name']!r}; give model to create it")
         if task.check_mode:
             return dict(changed=True, assistant=placeholder("assistant", desired), diff=dict(before={}, after=desired))
