@@ -10,8 +10,11 @@ short_description: Cancel a run of an Assistants API thread
 version_added: 1.0.0
 description:
   - Cancels O(run), as the PSOpenAI cmdlet C(Stop-ThreadRun) does. The run moves to C(cancelling), then C(cancelled).
-  - A run that is already over (or already cancelling) fails the task, unless O(force) is set, which makes that a
-    no-op with C(changed=false).
+  - Idempotent, it describes a state - a run that is not going on. A run that is already C(cancelling) or over
+    (C(cancelled), C(completed), C(failed), C(expired), C(incomplete)) is left as it is, with C(changed=false), and
+    RV(msg) says which state it was in.
+  - After an answer that is lost (a 5xx, a timeout), the run is read again; when it has moved on, the cancel was
+    done, and the task succeeds with C(changed=true) instead of sending it twice.
   - With O(wait), waits for the run to leave C(cancelling); a run can still end C(completed) if it finished first.
 author:
   - seed.openai contributors (@seed-openai)
@@ -33,7 +36,9 @@ options:
     required: true
     aliases: [run_id]
   force:
-    description: Do not fail when the run is already over; report C(changed=false) instead.
+    description:
+      - Kept for playbooks written for 1.0.0, where a run that was already over failed the task unless this was set.
+        It changes nothing now - such a run is always left alone with C(changed=false).
     type: bool
     default: false
 """
@@ -43,10 +48,14 @@ EXAMPLES = r"""
   seed.openai.openai_thread_run_cancel:
     run: "{{ openai_thread_run }}"
     wait: true
-    force: true
 """
 
 RETURN = r"""
+msg:
+  description: Which state the run was already in, when it was left alone.
+  returned: when the run was already cancelling or over
+  type: str
+  sample: Run run_abc123 is already completed
 run:
   description: The run after the cancel request (after the wait, with O(wait)).
   returned: success
