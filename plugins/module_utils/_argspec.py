@@ -14,6 +14,7 @@ from typing import Any
 
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ._client import redact_url
 from ._connection import ENV_FALLBACKS, first_env
 from ._entra import DEFAULT_SCOPE
 from ._polling import RUN_STATUSES
@@ -202,6 +203,9 @@ def invocation(params: dict[str, Any]) -> dict[str, Any]:
     """`invocation` as both shells report it: the options, with the values of
     headers and query masked (their names stay, to show what was sent)."""
     shown = dict(params)
+    if isinstance(shown.get("api_base"), str):
+        # A password in api_base is refused, but must not be echoed either.
+        shown["api_base"] = redact_url(shown["api_base"])
     for option in SECRET_VALUED:
         if isinstance(shown.get(option), dict):
             shown[option] = {name: MASKED for name in shown[option]}

@@ -194,8 +194,10 @@ class Settings:
             raise InvalidInput(f"ca_path {self.ca_path!r} does not exist; give a CA bundle file or directory")
 
     def secrets(self) -> Secrets:
-        """The values never to print: the key, every extra header value, proxy credentials."""
+        """The values never to print: the key, every extra header and query value, proxy credentials."""
         found = Secrets([self.api_key or "", *(str(value) for value in self.headers.values())])
+        for value in self.query.values():
+            found.add(str(value))
         for credential in proxy_credentials(os.environ):
             found.add(credential)
         # An Entra token source knows its client secret and a token given to it.
@@ -237,6 +239,7 @@ class OpenAIClient:
         elif settings.auth_type == "bearer":
             self.headers["Authorization"] = f"Bearer {settings.api_key}"
         self.query = dict(settings.query)
+        self._user_query = list(settings.query)
         if settings.api_version:
             self.query["api-version"] = settings.api_version
         self.session = requests.Session()
@@ -263,7 +266,11 @@ class OpenAIClient:
         request: dict[str, Any] = {"method": method, "url": url}
         if body is not None:
             request["body"] = body
-        params = dict(self.query, **(query or {}))
+        # The task's own query values may be gateway keys: shown by name only.
+        params = {name: "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" for name in self._user_query}
+        params.update(query or {})
+        if self.query.get("api-version"):
+            params["api-version"] = self.query["api-version"]
         if params:
             request["query"] = params
         return request

@@ -32,15 +32,6 @@ MIN_POLL_AFTER = 0.2
 MAX_WAIT_TIMEOUT = 7 * 86400.0
 MAX_POLL_INTERVAL = 3600.0
 
-# The wait options, shared by every module that can wait for a run.
-WAIT_ARGSPEC: dict[str, Any] = dict(
-    wait=dict(type="bool", default=False),
-    wait_timeout=dict(type="float", default=600),
-    poll_interval=dict(type="float", default=1),
-    status_for_wait=dict(type="list", elements="str", choices=RUN_STATUSES),
-    status_for_exit=dict(type="list", elements="str", choices=RUN_STATUSES),
-)
-
 
 class RunNotFinished(OpenAIError):
     """The wait ran out of time; `run` is the last run seen."""

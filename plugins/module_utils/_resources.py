@@ -12,8 +12,6 @@ from ._errors import BadAnswer, InvalidInput, expect_object, one_line
 from ._ids import from_json_text, resolve_id
 
 MAX_PAGES = 100
-# The thread of the run a module works on; documented in seed.openai.run_thread.
-RUN_THREAD_ARGSPEC: dict[str, Any] = {"thread": dict(type="raw", aliases=["thread_id"])}
 
 
 def thread_url(client: OpenAIClient, thread_id: str, *rest: str) -> str:

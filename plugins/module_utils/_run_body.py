@@ -22,38 +22,6 @@ REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 INCLUDE_FIELDS = ["step_details.tool_calls[*].file_search.results[*].content"]
 MIN_TOKENS = 256
 
-# The CreateRunRequest options, shared by every module that starts a run.
-RUN_ARGSPEC: dict[str, Any] = dict(
-    model=dict(type="str"),
-    instructions=dict(type="str"),
-    additional_instructions=dict(type="str"),
-    additional_messages=dict(type="list", elements="dict"),
-    tools=dict(type="list", elements="dict"),
-    functions=dict(type="list", elements="dict"),
-    use_code_interpreter=dict(type="bool"),
-    use_retrieval=dict(type="bool", aliases=["use_file_search"]),
-    metadata=dict(type="dict"),
-    temperature=dict(type="float"),
-    top_p=dict(type="float"),
-    max_prompt_tokens=dict(type="int", no_log=False),
-    max_completion_tokens=dict(type="int", no_log=False),
-    truncation_strategy=dict(type="str", choices=["auto", "last_messages"]),
-    last_messages=dict(type="int"),
-    tool_choice=dict(type="str"),
-    parallel_tool_calls=dict(type="bool"),
-    response_format=dict(type="str", choices=["auto", "text", "json_object", "json_schema"]),
-    json_schema=dict(type="dict"),
-    reasoning_effort=dict(type="str", choices=REASONING_EFFORTS),
-    include=dict(type="list", elements="str", choices=INCLUDE_FIELDS),
-    thread_message=dict(type="str"),
-    role=dict(type="str", choices=["user", "assistant"], default="user"),
-    images=dict(type="list", elements="str"),
-    image_detail=dict(type="str", choices=["auto", "low", "high"]),
-    attachments=dict(type="list", elements="dict"),
-    tool_resources=dict(type="dict"),
-    body=dict(type="dict"),
-)
-
 
 def tool_flags(params: dict[str, Any]) -> dict[str, bool | None]:
     return {kind: params.get(option) for option, kind in TOOL_FLAGS.items()}

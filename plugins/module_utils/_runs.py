@@ -104,9 +104,12 @@ def _stream_run(
     lookup: Any,
     warn: Warn,
 ) -> tuple[dict[str, Any], str | None]:
-    """Follow the run's events; a server that answers plain JSON, or an answer
-    lost before the first event, falls back to finding the run and polling it."""
+    """Follow the run's events. A stream that breaks, a server that answers
+    plain JSON, or an answer lost before the first event falls back to the run
+    (seen, parsed, or found by its marker) and polls it; wait_timeout bounds
+    the stream and the fallback together."""
     limit = float(params.get("wait_timeout") or 600)
+    deadline = time.monotonic() + limit
     seen: list[str] = []
 
     def kept(lines: Any) -> Any:
@@ -117,29 +120,36 @@ def _stream_run(
                 size += len(line)
             yield line
 
+    run: Optional[dict[str, Any]] = None
     try:
         lines = client.stream_lines("POST", url, dict(body, stream=True), query, False, time_limit=limit)
         return read_run_stream(kept(lines))
     except StreamFailed as error:
-        run = _json_run("\n".join(seen)) if error.run is None else None
-        if run is None:
-            raise
-        if warn is not None:
-            warn("the server answered the stream request with plain JSON; the run is followed by polling")
+        if not error.broken:
+            raise  # the server's own error event, or bad data: the run is in the failure
+        run = error.run or _json_run("\n".join(seen))
+        failure: OpenAIError = error
+        if run is not None and warn is not None:
+            how = "answered the stream request with plain JSON" if error.run is None else f"stream broke ({error})"
+            warn(f"the server {how}; run {run['id']} is followed by polling")
     except OpenAIError as error:
-        if lookup is None or not ambiguous(error):
-            if lookup is None and ambiguous(error):
-                error.add_note_to_message(lost_answer_note("a run", marker))
+        if not ambiguous(error):
             raise
+        failure = error
+    if run is None:
+        if lookup is None:
+            failure.add_note_to_message(lost_answer_note("a run", marker))
+            raise failure
         try:
             run = lookup()
         except OpenAIError as lookup_error:
-            raise LookupFailed(f"{error} Looking for the run failed too ({lookup_error})") from None
+            raise LookupFailed(f"{failure} Looking for the run failed too ({lookup_error})") from None
         if run is None:
-            raise
+            raise failure
         if warn is not None:
-            warn(f"the stream was lost ({error}); run {run['id']} had been created and is followed by polling")
-    run = wait_for_run(client, run, dict(params, status_for_wait=None, status_for_exit=None))
+            warn(f"the stream was lost ({failure}); run {run['id']} had been created and is followed by polling")
+    left = max(deadline - time.monotonic(), 0.001)
+    run = wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
     return run, run_answer(client, run)
 
 

@@ -8,16 +8,18 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ._errors import OpenAIError, one_line
+from ._errors import OpenAIError, TransportError, one_line
 
 
 class StreamFailed(OpenAIError):
     """An `error` event, bad data, or a stream that ended before [DONE];
     `run` is the last run the stream showed (None before the first)."""
 
-    def __init__(self, message: str, run: dict[str, Any] | None) -> None:
+    def __init__(self, message: str, run: dict[str, Any] | None, broken: bool = False) -> None:
         super().__init__(message)
         self.run = run
+        # True when the connection broke (the run may well go on), not the server's own error.
+        self.broken = broken
 
 
 def server_sent_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -65,29 +67,43 @@ def read_run_stream(lines: Iterable[str]) -> tuple[dict[str, Any], str]:
     of the assistant's messages. Parts of the wrong shape are skipped."""
     run: dict[str, Any] | None = None
     texts: dict[str, str] = {}
-    for event, data in server_sent_events(lines):
-        if data == "[DONE]":
-            if run is None:
-                raise StreamFailed("the event stream ended without a run", None)
-            return run, "\n".join(text for text in texts.values() if text)
-        try:
-            payload = json.loads(data)
-        except (ValueError, RecursionError):
-            raise StreamFailed(
-                f"the event stream sent {one_line(event, 80)} data that is not JSON: {one_line(data, 80)}", run
-            ) from None
-        if event == "error":
-            error = payload.get("error", payload) if isinstance(payload, dict) else {}
-            message = error.get("message") if isinstance(error, dict) else None
-            raise StreamFailed(f"the event stream reported an error: {one_line(str(message or data))}", run)
-        if not isinstance(payload, dict):
-            continue
-        if event.startswith("thread.run.") and payload.get("object") == "thread.run":
-            run = payload
-        elif event == "thread.message.delta":
-            key = _message_key(payload)
-            added = "".join(_text_value(part) for part in _parts(payload.get("delta"), "content"))
-            texts[key] = texts.get(key, "") + added
-        elif event == "thread.message.completed" and payload.get("role") == "assistant":
-            texts[_message_key(payload)] = "".join(_text_value(part) for part in _parts(payload, "content"))
-    raise StreamFailed("the event stream ended before data: [DONE]", run)
+    try:
+        for event, data in server_sent_events(lines):
+            run = _take_event(event, data, run, texts)
+            if data == "[DONE]" and run is not None:
+                return run, "\n".join(text for text in texts.values() if text)
+    except TransportError as error:
+        if run is None:
+            raise
+        # The run it showed is kept, so the failure can return it.
+        raise StreamFailed(str(error), run, broken=True) from None
+    raise StreamFailed("the event stream ended before data: [DONE]", run, broken=True)
+
+
+def _take_event(event: str, data: str, run: dict[str, Any] | None, texts: dict[str, str]) -> dict[str, Any] | None:
+    """The run after one event (the text of message events goes into `texts`)."""
+    if data == "[DONE]":
+        if run is None:
+            raise StreamFailed("the event stream ended without a run", None)
+        return run
+    try:
+        payload = json.loads(data)
+    except (ValueError, RecursionError):
+        raise StreamFailed(
+            f"the event stream sent {one_line(event, 80)} data that is not JSON: {one_line(data, 80)}", run
+        ) from None
+    if event == "error":
+        error = payload.get("error", payload) if isinstance(payload, dict) else {}
+        message = error.get("message") if isinstance(error, dict) else None
+        raise StreamFailed(f"the event stream reported an error: {one_line(str(message or data))}", run)
+    if not isinstance(payload, dict):
+        return run
+    if event.startswith("thread.run.") and payload.get("object") == "thread.run":
+        return payload
+    if event == "thread.message.delta":
+        key = _message_key(payload)
+        added = "".join(_text_value(part) for part in _parts(payload.get("delta"), "content"))
+        texts[key] = texts.get(key, "") + added
+    elif event == "thread.message.completed" and payload.get("role") == "assistant":
+        texts[_message_key(payload)] = "".join(_text_value(part) for part in _parts(payload, "content"))
+    return run

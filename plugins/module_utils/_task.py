@@ -75,9 +75,6 @@ def failure(error: OpenAIError, task: Task) -> Result:
     result: Result = dict(task.made)
     if isinstance(error, APIError):
         result.update(error.as_result())
-    made = getattr(error, "made", None)
-    if isinstance(made, dict):
-        result.update(made)
     if getattr(error, "run", None) is not None:
         result["run"] = error.run  # type: ignore[attr-defined]
     changed = bool(task.made) or (task.run_means_changed and getattr(error, "run", None) is not None)
@@ -91,6 +88,14 @@ def run_core(core: Callable[[Task], Result], task: Task) -> Result:
         result = core(task)
     except OpenAIError as error:
         result = failure(error, task)
+    except Exception as error:
+        where = error.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
+        hidden = "the details are not shown, as they may hold secrets"
+        unexpected = OpenAIError(f"unexpected {type(error).__name__}{place}; please report it ({hidden})")
+        result = failure(unexpected, task)
     result.setdefault("changed", False)
     if task.warnings:
         result["warnings"] = list(task.warnings)

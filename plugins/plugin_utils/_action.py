@@ -41,6 +41,16 @@ CLIENT_LIBRARIES = ("requests", "urllib3")
 # Clients kept per worker process: the items of a loop with the same
 # connection settings reuse one session (one TCP connection).
 MAX_CACHED_CLIENTS = 8
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+)
 _clients: OrderedDict[str, OpenAIClient] = OrderedDict()
 
 
@@ -67,7 +77,10 @@ def plain_data(args: Mapping[str, Any]) -> dict[str, Any]:
 def cached_client(task: Task) -> OpenAIClient:
     settings = settings_from_options(task.params)
     # Not asdict(): it deep-copies the Entra token source, which holds a lock.
-    key = json.dumps({f.name: getattr(settings, f.name) for f in fields(settings)}, sort_keys=True, default=repr)
+    key_fields = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    # The proxy (and its credentials, which the client redacts) come from the environment.
+    key_fields["proxies"] = {name: os.environ.get(name) for name in PROXY_VARIABLES}
+    key = json.dumps(key_fields, sort_keys=True, default=repr)
     client = _clients.pop(key, None) or OpenAIClient(settings)
     _clients[key] = client
     while len(_clients) > MAX_CACHED_CLIENTS:

@@ -219,3 +219,87 @@ def test_retry_warnings_and_the_marker_survive_a_mixed_429_503_storm(run_module,
     assert len(posts(server, "/runs")) == 3
     assert result["msg"].count("ave up after") == 1
     assert all("retry" in w for w in warning_texts(result))
+
+
+def requires_action(server):
+    assistant = server.store.create_assistant(
+        {"model": "m", "tools": [{"type": "function", "function": {"name": "get_time"}}]}
+    )
+    thread = server.store.create_thread({"messages": [{"role": "user", "content": "time?"}]})
+    run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
+    while server.store.run(thread["id"], run["id"])["status"] != "requires_action":
+        server.store.advance(server.store.runs[thread["id"]][run["id"]])
+    return server.store.run(thread["id"], run["id"])
+
+
+def test_streamed_tool_outputs_taken_before_a_500_are_not_sent_again(run_module, server, conn):
+    run = requires_action(server)
+    server.faults.add(Fault(method="POST", path=r".*/submit_tool_outputs", status=500, after=True))
+    args = dict(conn, run=run, outputs_by_function={"get_time": "noon"}, stream=True, max_retry_count=2)
+    result = run_module(openai_thread_run_tool_outputs.main, dict(args, poll_interval=0.01))
+
+    assert not result.failed, result["msg"]
+    assert result["changed"] is True and result["run"]["status"] == "completed"
+    assert len(posts(server, "/submit_tool_outputs")) == 1
+
+
+def test_a_streamed_thread_and_run_that_breaks_is_followed_not_lost(run_module, server, conn):
+    assistant = server.store.create_assistant({"model": "local-echo"})
+    server.faults.add(Fault(method="POST", path="/threads/runs", stream="break"))
+    args = dict(conn, assistant=assistant["id"], thread_message="hi", stream=True, poll_interval=0.01)
+    result = run_module(openai_thread_run.main, args)
+
+    (run,) = server.store.all_runs()
+    assert not result.failed, result["msg"]
+    assert result["changed"] is True and result["run"]["id"] == run["id"]
+    assert result["run"]["status"] == "completed" and result["text"] == "You said: hi"
+    assert len(posts(server, "/threads/runs")) == 1
+
+
+def test_a_delete_whose_answer_was_lost_is_reported_as_done(run_module, server, conn):
+    thread = server.store.create_thread({})
+    assistant = server.store.create_assistant({"model": "m", "name": "bye"})
+    server.faults.add(Fault(method="DELETE", status=502, after=True, times=2))
+    gone_thread = run_module(openai_thread.main, dict(conn, thread=thread["id"], state="absent", max_retry_count=2))
+    gone_assistant = run_module(
+        openai_assistant.main, dict(conn, id=assistant["id"], state="absent", max_retry_count=2)
+    )
+
+    for result in (gone_thread, gone_assistant):
+        assert not result.failed, result["msg"]
+        assert result["changed"] is True
+    assert server.store.threads == {} and server.store.assistants == {}
+
+
+@pytest.mark.parametrize("module", [openai_thread_run_cancel, openai_assistant, openai_thread])
+def test_a_read_answered_with_a_list_fails_in_one_line(run_module, server, conn, objects, module):
+    assistant, thread = objects
+    run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
+    args = {
+        openai_thread_run_cancel: dict(run=run),
+        openai_assistant: dict(id=assistant["id"], name="x"),
+        openai_thread: dict(thread=thread["id"], state="absent", _ansible_check_mode=True),
+    }[module]
+    server.faults.add(Fault(method="GET", json=[]))
+    result = run_module(module.main, dict(conn, **args))
+
+    assert result.failed and "\n" not in result["msg"]
+    assert "answered a list" in result["msg"]
+
+
+def test_a_password_in_api_base_is_masked_even_when_an_option_is_refused(run_module, server, conn):
+    base = server.api_base.replace("http://", "http://user:PWSECRET123@")
+    result = run_module(openai_thread_run_info.main, dict(conn, api_base=base, thread="t", bogus=1))
+
+    assert result.failed and "Unsupported parameters" in result["msg"]
+    assert "PWSECRET123" not in json.dumps(result)
+
+
+def test_query_values_never_appear_in_check_mode_requests(run_module, server, conn, objects):
+    assistant, thread = objects
+    args = dict(conn, thread=thread["id"], assistant=assistant["id"], query={"code": "SUPERSECRETQ1"})
+    result = run_module(openai_thread_run.main, dict(args, _ansible_check_mode=True))
+
+    assert not result.failed, result["msg"]
+    assert "SUPERSECRETQ1" not in json.dumps(result)
+    assert result["request"]["query"] == {"code": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}

@@ -418,3 +418,24 @@ def test_the_answer_is_filtered_by_run_even_when_the_server_ignores_run_id():
     assert watcher.latest_answer({"id": "run_a", "thread_id": "thread_a"}) == "mine"
     assert client.queries[0] == {"run_id": "run_a", "order": "desc", "limit": 100}
     assert client.queries[1]["after"] == "m4"
+
+
+def test_a_list_whose_cursor_never_moves_is_read_a_bounded_number_of_times(server):
+    assistant, thread = function_assistant(server), new_thread(server)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]]})
+        await source.start()  # the baseline: no runs yet
+        waiting = start_run(server, thread, assistant)
+        advance_to(server, waiting, "requires_action")
+        server.endless_lists = True  # has_more forever, and the same last_id
+        server.reset()
+        await source.clock.step(1)
+        found = source.events()
+        await source.stop()
+        return found
+
+    found = run(scenario)
+    reads = [r for r in server.requests if r["method"] == "GET" and r["path"].endswith("/runs")]
+    assert 1 <= len(reads) <= 3
+    assert statuses(found) == [(found[0]["openai_run"]["id"], "requires_action")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .._client import OpenAIClient
-from .._errors import InvalidInput, OpenAIError, expect_object
+from .._errors import APIError, InvalidInput, OpenAIError, expect_object
 from .._ids import resolve_id
 from .._once import carries, send_once, with_marker
 from .._resources import assistant_url, pages
@@ -34,8 +34,8 @@ def find_assistant(client: OpenAIClient, params: Any) -> Optional[dict[str, Any]
     if params["id"] is not None:
         assistant_id = resolve_id(params["id"], "id", "assistant")
         try:
-            found: dict[str, Any] = client.request("GET", assistant_url(client, assistant_id))
-            return found
+            url = assistant_url(client, assistant_id)
+            return expect_object(client.request("GET", url), f"GET {url}", "assistant", ("id",))
         except OpenAIError as error:
             if getattr(error, "status", None) == 404:
                 if params["state"] == "absent":
@@ -46,7 +46,8 @@ def find_assistant(client: OpenAIClient, params: Any) -> Optional[dict[str, Any]
             raise
     if not params["name"]:
         raise InvalidInput("give id or name to find the assistant")
-    named = [a for a in pages(client, assistant_url(client), {"limit": 100}, True) if a.get("name") == params["name"]]
+    listed = pages(client, assistant_url(client), {"limit": 100}, True)
+    named = [a for a in listed if isinstance(a, dict) and a.get("name") == params["name"] and a.get("id")]
     if len(named) > 1:
         raise InvalidInput(f"{len(named)} assistants are named {params['name']!r}; give id to choose one")
     return named[0] if named else None
@@ -97,7 +98,12 @@ def run(task: Task) -> Result:
         if current is None:
             return dict(changed=False)
         if not task.check_mode:
-            client.request("DELETE", assistant_url(client, current["id"]))
+            try:
+                client.request("DELETE", assistant_url(client, current["id"]))
+            except APIError as error:
+                # A 404 to a resent DELETE: the first one did it, its answer was lost.
+                if error.status != 404 or client.retries_done == 0:
+                    raise
         return dict(changed=True, assistant=current, diff=dict(before=current, after={}))
     if current is None:
         if "model" not in desired:

@@ -30,7 +30,11 @@ def run(task: Task) -> Result:
         assert thread_id is not None  # required_if
         if task.check_mode:
             try:
-                current = client.request("GET", thread_url(client, thread_id))
+                current = expect_object(
+                    client.request("GET", thread_url(client, thread_id)),
+                    f"GET {thread_url(client, thread_id)}",
+                    "thread",
+                )
             except APIError as error:
                 if error.status != 404:
                     raise
@@ -43,7 +47,8 @@ def run(task: Task) -> Result:
         except APIError as error:
             if error.status != 404:
                 raise
-            return dict(changed=False, thread={})
+            # A 404 to a resent DELETE: the first one did it, its answer was lost.
+            return dict(changed=client.retries_done > 0, thread={})
         return dict(changed=True, thread=deleted)
     if thread_id is None:
         body = dict(wanted, messages=messages) if messages else wanted

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Optional
 
 from .._client import OpenAIClient
@@ -40,6 +41,8 @@ def add_message(
             raise BadAnswer(f"GET {url} answered no list of messages")
         return next((message for message in data if carries(message, marker)), None)
 
+    # One wait_timeout for all the runs waited out, not one each.
+    deadline = time.monotonic() + float(params["wait_timeout"])
     for _attempt in range(MAX_WAITS):
         try:
             message: dict[str, Any] = send_once(
@@ -51,7 +54,8 @@ def add_message(
             if error.status != 400 or active is None or not params["wait_for_active_run"]:
                 raise
         run = client.request("GET", run_url(client, thread_id, active.group(1)))
-        run = wait_for_run(client, run, params)
+        left = max(deadline - time.monotonic(), 0.001)
+        run = wait_for_run(client, run, dict(params, wait_timeout=left))
         if run.get("status") == "requires_action":
             raise RunNotFinished(
                 f"Run {run['id']} waits for tool outputs; answer them with openai_thread_run_tool_outputs "

@@ -23,7 +23,8 @@ def run(task: Task) -> Result:
     client = task.client()
     if task.check_mode and is_placeholder(run_id):
         return dict(changed=True, run=placeholder_run(thread_id, "", "cancelling"))
-    run = client.request("GET", run_url(client, thread_id, run_id))
+    url = run_url(client, thread_id, run_id)
+    run = expect_object(client.request("GET", url), f"GET {url}", "thread.run", ("id",))
     if run.get("status") not in CANCELLABLE:
         # Already cancelling or ended: the state the task asks for, or past it.
         return dict(changed=False, run=run, msg=f"Run {run_id} is already {run.get('status')}")

@@ -6,14 +6,16 @@ approve or deny the tool calls a Foundry run waits to have approved. Plain Pytho
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._errors import APIError, InvalidInput, OpenAIError, expect_object, one_line
-from .._once import send_once
+from .._once import LookupFailed, ambiguous, send_once
 from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._resources import run_url, thread_and_run
-from .._streaming import read_run_stream
+from .._runs import run_answer
+from .._streaming import StreamFailed, read_run_stream
 from .._task import Result, Task
 from ._shape import (
     approvals_pending,
@@ -197,18 +199,20 @@ def run(task: Task) -> Result:
         run = placeholder_run(thread_id, "", "queued") if pending is None else dict(pending, status="queued")
         return dict(run_result(run, changed=True), request=client.describe("POST", url, body), **sent)
     text = None
+
+    def lookup() -> Optional[dict[str, Any]]:
+        """The run, once it has moved on: proof the outputs were taken."""
+        seen = client.request("GET", run_url(client, thread_id, run_id))
+        return seen if isinstance(seen, dict) and seen.get("status") != "requires_action" else None
+
     if params["stream"]:
-        run, text = read_run_stream(client.stream_lines("POST", url, dict(body, stream=True)))
+        run, text = _stream(task, url, body, lookup)
         task.made["run"] = run
     else:
 
         def send() -> dict[str, Any]:
             answer = client.request("POST", url, body, retry_server_errors=False)
             return expect_object(answer, f"POST {url}", "thread.run", ("id",))
-
-        def lookup() -> Optional[dict[str, Any]]:
-            seen = client.request("GET", run_url(client, thread_id, run_id))
-            return seen if isinstance(seen, dict) and seen.get("status") != "requires_action" else None
 
         run = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=_refused, warn=task.warn)
         task.made["run"] = run
@@ -221,6 +225,36 @@ def run(task: Task) -> Result:
     if text is not None:
         result["text"] = text
     return result
+
+
+def _stream(task: Task, url: str, body: dict[str, Any], lookup: Any) -> tuple[dict[str, Any], Optional[str]]:
+    """Submit and follow the events; the outputs are sent once (no resend after
+    a 5xx), and a stream that breaks or is lost falls back to polling the run
+    once it has moved on. wait_timeout bounds both."""
+    client, params = task.client(), task.params
+    deadline = time.monotonic() + float(params["wait_timeout"])
+    try:
+        lines = client.stream_lines(
+            "POST", url, dict(body, stream=True), None, False, time_limit=params["wait_timeout"]
+        )
+        return read_run_stream(lines)
+    except OpenAIError as error:
+        broken = isinstance(error, StreamFailed) and error.broken
+        run = getattr(error, "run", None) if broken else None
+        if run is None:
+            if not (broken or ambiguous(error)):
+                raise
+            try:
+                run = lookup()
+            except OpenAIError as lookup_error:
+                raise LookupFailed(f"{error} Reading the run failed too ({lookup_error})") from None
+            if run is None:
+                raise error from None
+        task.made["run"] = run
+        task.warn(f"the stream was lost ({error}); run {run.get('id')} took the outputs and is followed by polling")
+    left = max(deadline - time.monotonic(), 0.001)
+    run = wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
+    return run, run_answer(client, run)
 
 
 def _refused(error: OpenAIError) -> bool:

@@ -105,6 +105,8 @@ from ansible_collections.seed.openai.plugins.module_utils._resources import thre
 TERMINAL_STATUSES = ("completed", "failed", "cancelled", "expired", "incomplete")
 DEFAULT_STATUSES = ("requires_action", *TERMINAL_STATUSES)
 PAGE_SIZE = 100
+# Pages of runs read in one poll of a thread at the most (100 runs a page).
+MAX_RUN_PAGES = 20
 # A server that asks for a long pause is obeyed, up to this many seconds.
 MAX_SERVER_PAUSE = 600.0
 # How far back to look for a completed run's answer when the server ignores run_id.
@@ -275,7 +277,8 @@ class RunWatcher:
         pause = 0.0
         url = thread_url(self.client, thread_id, "runs")
         query: dict[str, Any] = {"order": "desc", "limit": PAGE_SIZE}
-        while True:
+        cursors: set[str] = set()
+        for _page in range(MAX_RUN_PAGES):
             page, headers = self.client.exchange("GET", url, query=query)
             pause = max(pause, _poll_after(headers))
             runs = page.get("data") if isinstance(page, dict) else None
@@ -283,8 +286,8 @@ class RunWatcher:
                 raise RunEventsError(f"the server's list of runs of thread {thread_id} has no data array")
             known_and_done = False
             for run in runs:
-                if not isinstance(run, dict) or not isinstance(run.get("id"), str):
-                    continue
+                if not isinstance(run, dict) or not isinstance(run.get("id"), str) or run["id"] in seen:
+                    continue  # not a run, or one this walk has seen already (a page repeated)
                 status = str(run.get("status"))
                 before = state.statuses.get(run["id"])
                 seen[run["id"]] = status
@@ -295,7 +298,12 @@ class RunWatcher:
                 known_and_done = known_and_done or (before in TERMINAL_STATUSES and status in TERMINAL_STATUSES)
             if not state.baseline_done or known_and_done or not page.get("has_more") or not runs:
                 break
-            query["after"] = page.get("last_id") or runs[-1].get("id")
+            cursor = page.get("last_id") or runs[-1].get("id")
+            # A server whose cursor does not move would be read forever.
+            if not isinstance(cursor, str) or cursor in cursors:
+                break
+            cursors.add(cursor)
+            query["after"] = cursor
         events = [self.event(run) for run in reversed(changed)]  # oldest first
         # Only the runs of this walk are kept: memory stays bounded however long the source runs.
         state.statuses = seen
