@@ -58,7 +58,8 @@ class Inflater:
             raise BadAnswer(f"{self._what} answered a {self.encoding} body that does not decompress ({exc})") from None
 
     def _inflate(self, data: bytes) -> Iterator[bytes]:
-        assert self._zlib is not None
+        if self._zlib is None:
+            raise BadAnswer(f"{self._what} answered a body this collection cannot decompress")
         while True:
             try:
                 out = self._zlib.decompress(data, CHUNK)

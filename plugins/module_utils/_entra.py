@@ -77,7 +77,7 @@ def _utc(epoch: float) -> str:
 
 def _import_identity() -> Any:
     try:
-        import azure.identity as identity
+        from azure import identity
     except ImportError as exc:
         raise InvalidInput(
             f"auth_type entra needs the Python library azure-identity, which {sys.executable} cannot import "
@@ -184,7 +184,8 @@ class EntraTokenSource:
                 if self._token is not None and now < self._expires_on - (self._expires_on - self._renew_at) / 2:
                     return self._token
                 raise
-            assert self._token is not None
+            if self._token is None:
+                raise EntraError("the Entra ID token source gave no token")
             return self._token
 
     def close(self) -> None:
@@ -194,7 +195,8 @@ class EntraTokenSource:
     # -- the token the task gave ------------------------------------------------
 
     def _check_direct(self) -> str:
-        assert self._direct is not None
+        if self._direct is None:
+            raise EntraError("the Entra ID token source gave no token")
         if self._expires_on:
             left = self._expires_on - self._clock()
             if left <= DIRECT_TOKEN_SKEW:

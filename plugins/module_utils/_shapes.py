@@ -6,6 +6,7 @@ a list of parts. Plain Python."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 # Seconds since 1970 pass this only after the year 5138; milliseconds pass it since 1973.
@@ -15,7 +16,7 @@ MAX_DEPTH = 8
 
 def seconds(value: Any) -> Optional[float]:
     """A timestamp in seconds, from seconds or milliseconds (DashScope and others send ms)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value) / 1000.0 if value >= MILLISECONDS_FROM else float(value)
 

@@ -38,7 +38,7 @@ def check_metadata(metadata: Any, option: str = "metadata") -> dict[str, str]:
     for key, value in metadata.items():
         if isinstance(value, bool):
             value = "true" if value else "false"
-        elif isinstance(value, (int, float)) and value == value and abs(value) != float("inf"):
+        elif isinstance(value, (int, float)) and math.isfinite(value):
             # Templates deliver numbers as numbers; the API stores strings.
             value = str(value)
         scalars[key] = value

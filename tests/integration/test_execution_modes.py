@@ -31,8 +31,8 @@ def test_a_local_task_runs_in_process_unless_switched_off(ansible, server, objec
 
 
 def test_a_loop_shares_one_connection_in_process(ansible, server, objects):
-    assistant, _ = objects
-    threads = [server.store.create_thread({})["id"] for _ in range(5)]
+    assistant, _thread = objects
+    threads = [server.store.create_thread({})["id"] for _index in range(5)]
     task = dict(start("{{ item }}", assistant["id"]), loop=threads)
     outcome = ansible.playbook([task])
 

@@ -58,7 +58,7 @@ def server(tokens):
         running.wait_idle()
         versions = {r["query"].get("api-version") for r in running.requests}
         assert versions <= {"v1"}, f"requests without api-version v1: {versions}"
-        refused = [reason for _, reason in tokens.verdicts if reason is not None]
+        refused = [reason for _token, reason in tokens.verdicts if reason is not None]
         assert refused == [], f"the server was sent tokens that were {refused}"
 
 
@@ -146,7 +146,7 @@ def test_a_token_that_expires_during_the_wait_is_renewed(ansible, server, standi
     assert polled[-1]["time"] - polled[0]["time"] > standin.lifetime
     assert len({r["headers"]["authorization"] for r in polled}) >= 2, "the token was never renewed"
     assert len(standin.issued) >= 2
-    assert all(reason is None for _, reason in tokens.verdicts)
+    assert all(reason is None for _token, reason in tokens.verdicts)
 
 
 def test_a_token_given_directly_is_sent_as_it_is(ansible, server, standin):

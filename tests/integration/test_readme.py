@@ -228,10 +228,10 @@ def test_every_readme_command_runs_in_order_after_the_quick_start(clone):
     assert server is not None, "the README never starts the local server"
     assert stopped, f"the server did not stop on Ctrl-C (SIGINT):\n{''.join(server.seen)}"
     # The api_base the README exports is the one the server printed, prefix included.
-    exported = [v for line, _ in clone.outputs for v in re.findall(r"OPENAI_API_BASE=(\S+)", line)]
+    exported = [v for line, _output in clone.outputs for v in re.findall(r"OPENAI_API_BASE=(\S+)", line)]
     assert exported and set(exported) == {api_base}, (exported, api_base)
     # The flows end in real answers from the local model, not just exit code 0.
-    everything = "\n".join(output for _, output in clone.outputs)
+    everything = "\n".join(output for _line, output in clone.outputs)
     assert re.search(r'"latest_answer": "You said: \S', everything), everything[-3000:]
     assert re.search(r'"text": "You said: \S', everything), everything[-3000:]
     assert re.search(r"Answer: You said: \S", everything), everything[-3000:]

@@ -29,7 +29,7 @@ BOMB_SIZE = 200 * 1024 * 1024
 def gzip_bomb() -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = b" " * (1024 * 1024)
-    return b"".join([packer.compress(b'{"a": "'), *(packer.compress(zeros) for _ in range(200)), packer.flush()])
+    return b"".join([packer.compress(b'{"a": "'), *(packer.compress(zeros) for _index in range(200)), packer.flush()])
 
 
 @pytest.fixture(scope="module")

@@ -126,7 +126,7 @@ def test_a_token_is_renewed_before_it_expires(app_service, clock):
 def test_a_long_wait_never_sends_an_expired_token(app_service, clock):
     app_service.lifetime = 3  # short-lived: renewed at half its life
     source = EntraTokenSource(environ={}, clock=clock)
-    for _ in range(40):  # one call per poll, 0.4 s apart, over five lifetimes
+    for _poll in range(40):  # one call per poll, 0.4 s apart, over five lifetimes
         token = source()
         clock.advance(0.4)  # the server reads it as late as the next poll
         assert app_service.check(token) is None, "the token sent had expired when the server read it"
@@ -304,7 +304,7 @@ except InvalidInput as exc:
 def test_missing_azure_identity_is_one_line_naming_the_fix():
     # The directory holding ansible_collections/, wherever the tests run from (.build/ns, ansible-test's tree).
     namespace = _entra.__file__
-    for _ in range(6):
+    for _index in range(6):
         namespace = os.path.dirname(namespace)
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_WITHOUT_AZURE_IDENTITY.format(ns=namespace))],

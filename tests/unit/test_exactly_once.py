@@ -39,7 +39,7 @@ def posts(server, path_end=""):
 
 
 def test_a_message_acted_on_before_a_500_is_not_sent_twice(run_module, server, conn, objects):
-    _, thread = objects
+    _assistant, thread = objects
     server.faults.add(Fault(method="POST", path=r"/threads/[^/]+/messages", status=500, after=True))
     result = run_module(openai_thread_message.main, dict(conn, thread=thread["id"], content="once", max_retry_count=3))
 
@@ -184,7 +184,7 @@ def test_a_create_answer_of_the_wrong_shape_fails_in_one_line(run_module, server
 
 
 def test_header_and_query_values_never_appear_in_the_result(run_module, server, conn, objects):
-    _, thread = objects
+    _assistant, thread = objects
     args = dict(conn, thread=thread["id"])
     args.update(headers={"X-Gateway-Key": "gw-secret-0123456789"}, query={"sig": "query-secret-0123456789"})
     ok = run_module(openai_thread_run_info.main, args)

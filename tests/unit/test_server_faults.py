@@ -165,7 +165,7 @@ def test_stop_ends_handlers_held_by_a_fault():
 @pytest.mark.parametrize("how", ["server", "fault"])
 def test_endless_list_repeats_its_page_with_has_more(how):
     with AssistantsServer(api_key=API_KEY, endless_lists=how == "server") as running:
-        for _ in range(2):
+        for _index in range(2):
             requests.post(f"{running.api_base}/assistants", json={"model": "m"}, headers=HEADERS, timeout=10)
         if how == "fault":
             running.faults.add(Fault(method="GET", path="/assistants", endless_list=True, times=2))

@@ -25,7 +25,7 @@ TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abs
 
 def finish(base: str, run: dict, headers: dict, params: dict | None = None) -> dict:
     """Poll a run until it stops moving (each poll advances the local run clock)."""
-    for _ in range(10):
+    for _index in range(10):
         if run["status"] not in ("queued", "in_progress", "cancelling"):
             return run
         run = requests.get(
@@ -139,7 +139,7 @@ def test_compat_modifying_an_assistant_needs_the_model(compat):
 
 
 def test_compat_run_ignores_stream_resolves_model_in_milliseconds_without_usage(compat):
-    _, run = compat_thread_and_run(compat, model="gpt-4o", stream=True)
+    _thread, run = compat_thread_and_run(compat, model="gpt-4o", stream=True)
     assert run["object"] == "thread.run"
     assert run["model"] == "gpt-4o-2024-08-06"
     assert run["created_at"] == FIXED_NOW * 1000
@@ -151,7 +151,7 @@ def test_compat_run_ignores_stream_resolves_model_in_milliseconds_without_usage(
 
 
 def test_compat_run_without_model_reports_the_assistants_resolved(compat):
-    _, run = compat_thread_and_run(compat)
+    _thread, run = compat_thread_and_run(compat)
     assert run["model"] == "gpt-4o-mini-2024-08-06"
 
 

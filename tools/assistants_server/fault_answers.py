@@ -87,7 +87,7 @@ class FaultAnswers:
             if remaining <= 0:
                 return False
             try:
-                readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.05))
+                readable, _writable, _failed = select.select([self.connection], [], [], min(remaining, 0.05))
             except (OSError, ValueError):
                 return True
             if readable:

@@ -173,7 +173,7 @@ def _build_gzip_bomb() -> bytes:
     block = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
     count = BOMB_INFLATED_SIZE // len(chunk)
     crc = 0
-    for _ in range(count):
+    for _index in range(count):
         crc = zlib.crc32(chunk, crc)
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, max compression
     trailer = struct.pack("<II", crc, BOMB_INFLATED_SIZE & 0xFFFFFFFF)

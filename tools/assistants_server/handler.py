@@ -167,7 +167,7 @@ class Handler(FaultAnswers, BaseHTTPRequestHandler):
             self.send_keepalives(fault.keepalive, record)
             return
         if fault.trickle is not None:
-            status, payload, _ = answer or self.answer(record)
+            status, payload, _schema = answer or self.answer(record)
             self.send_trickle(status, json.dumps(payload).encode(), fault.trickle, record)
             return
         headers = {}

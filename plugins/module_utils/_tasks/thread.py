@@ -26,8 +26,7 @@ def run(task: Task) -> Result:
     if thread_id is not None and messages:
         raise InvalidInput("messages are for a new thread; add messages to an existing one with openai_thread_message")
     client = task.client()
-    if params["state"] == "absent":
-        assert thread_id is not None  # required_if
+    if params["state"] == "absent" and thread_id is not None:  # required_if: absent needs thread
         if task.check_mode:
             try:
                 current = expect_object(
