@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import os
 import re
 import shutil
@@ -90,8 +91,15 @@ def copy_collection(core: str) -> str:
     """The tracked (and new, unignored) files, at ansible_collections/seed/openai."""
     # Outside the repository: inside it, ansible-test would list files with git,
     # which ignores .build/, and find nothing to test.
+    # One tree per checkout, so that two clones can run their checks at once.
+    checkout = hashlib.sha1(ROOT.encode()).hexdigest()[:10]
     target = os.path.join(
-        tempfile.gettempdir(), "seed-openai-ansible-test", f"tree-{core}", "ansible_collections", "seed", "openai"
+        tempfile.gettempdir(),
+        f"seed-openai-ansible-test-{checkout}",
+        f"tree-{core}",
+        "ansible_collections",
+        "seed",
+        "openai",
     )
     shutil.rmtree(os.path.dirname(os.path.dirname(target)), ignore_errors=True)
     files = (
