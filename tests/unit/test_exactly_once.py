@@ -132,7 +132,7 @@ def test_another_hosts_active_run_is_not_taken_as_ours(run_module):
         assert [run["id"] for run in server.store.all_runs()] == [other["id"]]
 
 
-def test_tool_outputs_accepted_before_a_500_succeed(run_module, server, conn):
+def requires_action(server):
     assistant = server.store.create_assistant(
         {"model": "m", "tools": [{"type": "function", "function": {"name": "get_time"}}]}
     )
@@ -140,8 +140,13 @@ def test_tool_outputs_accepted_before_a_500_succeed(run_module, server, conn):
     run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
     while server.store.run(thread["id"], run["id"])["status"] != "requires_action":
         server.store.advance(server.store.runs[thread["id"]][run["id"]])
+    return server.store.run(thread["id"], run["id"])
+
+
+def test_tool_outputs_accepted_before_a_500_succeed(run_module, server, conn):
+    run = requires_action(server)
     server.faults.add(Fault(method="POST", path=r".*/submit_tool_outputs", status=500, after=True))
-    args = dict(conn, run=server.store.run(thread["id"], run["id"]), outputs_by_function={"get_time": "noon"})
+    args = dict(conn, run=run, outputs_by_function={"get_time": "noon"})
     result = run_module(openai_thread_run_tool_outputs.main, dict(args, max_retry_count=2))
 
     assert not result.failed, result["msg"]
@@ -219,17 +224,6 @@ def test_retry_warnings_and_the_marker_survive_a_mixed_429_503_storm(run_module,
     assert len(posts(server, "/runs")) == 3
     assert result["msg"].count("ave up after") == 1
     assert all("retry" in w for w in warning_texts(result))
-
-
-def requires_action(server):
-    assistant = server.store.create_assistant(
-        {"model": "m", "tools": [{"type": "function", "function": {"name": "get_time"}}]}
-    )
-    thread = server.store.create_thread({"messages": [{"role": "user", "content": "time?"}]})
-    run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
-    while server.store.run(thread["id"], run["id"])["status"] != "requires_action":
-        server.store.advance(server.store.runs[thread["id"]][run["id"]])
-    return server.store.run(thread["id"], run["id"])
 
 
 def test_streamed_tool_outputs_taken_before_a_500_are_not_sent_again(run_module, server, conn):
