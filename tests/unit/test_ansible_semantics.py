@@ -8,6 +8,8 @@ import json
 import pytest
 from support import API_KEY
 
+from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput
+from ansible_collections.seed.openai.plugins.module_utils._ids import resolve_id
 from ansible_collections.seed.openai.plugins.module_utils._tasks._shape import same_tools
 from ansible_collections.seed.openai.plugins.modules import (
     openai_assistant,
@@ -116,9 +118,15 @@ def test_objects_given_as_json_text_are_read_as_objects(run_module, server, conn
 
 
 def test_a_blank_value_says_what_to_give(run_module, server, conn):
-    result = run_module(openai_thread_run_info.main, dict(conn, thread=None, run=""))
-    assert result.failed
-    assert result["msg"] == "run is empty; give the ID of an existing run"
+    # A blank survey answer arrives as None; an option whose None means "not given" is covered by its own rules.
+    with pytest.raises(InvalidInput) as refused:
+        resolve_id(None, "thread", "thread")
+    assert str(refused.value) == (
+        "thread has no value (a blank survey answer or an undefined variable); "
+        "give a thread ID or the thread object an earlier task registered"
+    )
+    result = run_module(openai_thread_run_info.main, dict(conn, run=""))
+    assert result.failed and result["msg"] == "run is empty; give the ID of an existing run"
 
 
 def test_metadata_numbers_and_booleans_become_strings(run_module, server, conn):
