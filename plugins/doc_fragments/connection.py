@@ -55,6 +55,7 @@ options:
         or the E(AZURE_SECRET) and E(AZURE_TENANT) that AWX's Microsoft Azure Resource Manager credential injects),
         workload identity, managed identity, the Azure CLI's login.
         A token that would expire during a long wait or a paged read is renewed before it does.
+      - If not set, the environment variable E(OPENAI_AUTH_TYPE) is used (an AWX credential can inject it).
     type: str
     choices: [bearer, api_key, entra]
     default: bearer
@@ -80,6 +81,8 @@ options:
       - Extra HTTP headers for every request (like the cmdlets' C(AdditionalHeaders)).
       - They cannot replace the credential header; values with line breaks are refused.
       - Their values are treated as secrets (a gateway key often travels here) and never shown in results or messages.
+      - If not set, one header is taken from the environment variable E(OPENAI_EXTRA_HEADER), written like an
+        HTTP header line - the name, a colon, the value (an AWX credential can inject it).
     type: dict
   query:
     description:

@@ -15,7 +15,7 @@ from typing import Any
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ._client import redact_url
-from ._connection import ENV_FALLBACKS, first_env
+from ._connection import ENV_FALLBACKS, first_env, header_from_env
 from ._entra import DEFAULT_SCOPE
 from ._polling import RUN_STATUSES
 from ._run_body import INCLUDE_FIELDS, REASONING_EFFORTS
@@ -31,6 +31,16 @@ def env_fallback(*names: str) -> str:
     return value
 
 
+def header_fallback() -> dict[str, str]:
+    """The header in OPENAI_EXTRA_HEADER ("Name: value"), as Ansible's fallbacks want it."""
+    import os
+
+    header = header_from_env(os.environ)
+    if header is None:
+        raise AnsibleFallbackNotFound
+    return header
+
+
 def _fallback(option: str) -> tuple[Any, list[str]]:
     return (env_fallback, list(ENV_FALLBACKS[option]))
 
@@ -42,13 +52,15 @@ CONNECTION: dict[str, Any] = dict(
     organization=dict(type="str", aliases=["org_id"], fallback=_fallback("organization")),
     timeout=dict(type="float", default=0),
     max_retry_count=dict(type="int", default=0),
-    auth_type=dict(type="str", default="bearer", choices=["bearer", "api_key", "entra"]),
+    auth_type=dict(
+        type="str", default="bearer", choices=["bearer", "api_key", "entra"], fallback=_fallback("auth_type")
+    ),
     entra_scope=dict(type="str", default=DEFAULT_SCOPE),
     entra_token=dict(type="str", no_log=True),
     api_version=dict(type="str"),
     # Gateway keys travel in these; their values are masked in `invocation`
     # by the shells (no_log here would mask every equal substring of the result).
-    headers=dict(type="dict"),
+    headers=dict(type="dict", fallback=(header_fallback, [])),
     query=dict(type="dict"),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),

@@ -18,7 +18,10 @@ ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
     "api_base": ("OPENAI_API_BASE", "OPENAI_BASE_URL"),
     "api_key": ("OPENAI_API_KEY",),
     "organization": ("OPENAI_ORGANIZATION",),
+    "auth_type": ("OPENAI_AUTH_TYPE",),
 }
+# One extra header, "Name: value", for a gateway in front of the API (AWX injects it).
+HEADER_VARIABLE = "OPENAI_EXTRA_HEADER"
 # Entra ID token sources by (scope, given token): the items of a loop in one
 # worker process share one, so a token is fetched once and renewed in time.
 _token_sources: dict[tuple[str, Optional[str]], EntraTokenSource] = {}
@@ -34,6 +37,13 @@ def first_env(environ: Mapping[str, str], names: tuple[str, ...]) -> Optional[st
         if value:
             return value
     return None
+
+
+def header_from_env(environ: Mapping[str, str]) -> Optional[dict[str, str]]:
+    """The extra header in OPENAI_EXTRA_HEADER, or None when it is unset or
+    has no name (an AWX credential with the optional fields left empty)."""
+    name, _colon, value = (environ.get(HEADER_VARIABLE) or "").partition(":")
+    return {name.strip(): value.strip()} if name.strip() else None
 
 
 def is_foundry_endpoint(api_base: Optional[str]) -> bool:
@@ -63,9 +73,9 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
         organization=value("organization") or None,
         timeout=options.get("timeout") or 0,
         max_retry_count=options.get("max_retry_count") or 0,
-        auth_type=options.get("auth_type") or "bearer",
+        auth_type=value("auth_type") or "bearer",
         api_version=api_version,
-        headers=dict(options.get("headers") or {}),
+        headers=dict(options.get("headers") or (header_from_env(environ) if environ is not None else None) or {}),
         query=dict(options.get("query") or {}),
         validate_certs=options.get("validate_certs", True) is not False,
         ca_path=options.get("ca_path") or None,

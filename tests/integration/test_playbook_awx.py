@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import jinja2
@@ -30,11 +31,52 @@ def test_credential_type_shape():
     with open(CREDENTIAL_TYPE, encoding="utf-8") as handle:
         credential_type = yaml.safe_load(handle)
     fields = {field["id"]: field for field in credential_type["inputs"]["fields"]}
-    assert set(fields) == {"api_key", "api_base", "organization"}
-    assert fields["api_key"]["secret"] is True
-    assert credential_type["inputs"]["required"] == ["api_key"]
-    assert set(credential_type["injectors"]["env"]) == {"OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_ORGANIZATION"}
+    assert set(fields) == {"api_key", "api_base", "organization", "auth_type", "header_name", "header_value"}
+    assert fields["api_key"]["secret"] is True and fields["header_value"]["secret"] is True
+    assert fields["auth_type"]["choices"] == ["bearer", "api_key", "entra"]
+    # Nothing is required: with entra the key stays empty.
+    assert "required" not in credential_type["inputs"]
+    assert set(credential_type["injectors"]["env"]) == {
+        "OPENAI_API_KEY",
+        "OPENAI_API_BASE",
+        "OPENAI_ORGANIZATION",
+        "OPENAI_AUTH_TYPE",
+        "OPENAI_EXTRA_HEADER",
+    }
     assert not any(name.startswith("ANSIBLE_") for name in credential_type["injectors"]["env"])
+
+
+def test_the_sign_in_type_and_a_gateway_header_come_from_the_credential(ansible, server, objects):
+    assistant, thread = objects
+    inputs = {"api_key": API_KEY, "api_base": server.api_base, "auth_type": "api_key"}
+    env = injected_env(dict(inputs, header_name="X-Gateway-Key", header_value="gw-secret-0123456789"))
+    outcome = ansible.playbook(
+        [{"name": "Run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
+        "-vvv",
+        env=env,
+        connection=False,
+    )
+
+    assert outcome.rc == 0, outcome.stdout[-2000:] + outcome.stderr[-2000:]
+    (sent,) = server.requests
+    assert sent["headers"]["api-key"] == API_KEY and "authorization" not in sent["headers"]
+    assert sent["headers"]["x-gateway-key"] == "gw-secret-0123456789"
+    assert "gw-secret-0123456789" not in outcome.stdout + outcome.stderr + json.dumps(outcome.results)
+
+
+def test_empty_optional_fields_change_nothing(ansible, server, objects):
+    assistant, thread = objects
+    env = injected_env({"api_key": API_KEY, "api_base": server.api_base})
+    assert env["OPENAI_EXTRA_HEADER"] == ": " and env["OPENAI_AUTH_TYPE"] == ""
+    outcome = ansible.playbook(
+        [{"name": "Run", "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]}}],
+        env=env,
+        connection=False,
+    )
+
+    assert outcome.rc == 0, outcome.stdout[-2000:]
+    (sent,) = server.requests
+    assert sent["headers"]["authorization"] == f"Bearer {API_KEY}"
 
 
 @pytest.mark.parametrize("organization", ["", "org-awx"])
