@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 from assistants_server import AssistantsServer, Fault
 
@@ -60,7 +61,7 @@ def import_breakdown(top: int = 8) -> list[tuple[str, float]]:
     return sorted(rows, key=lambda row: -row[1])[:top]
 
 
-def module_child(args: dict, code_extra: str = "") -> str:
+def module_child(args: dict[str, Any], code_extra: str = "") -> str:
     """Python code that runs the module as AnsiballZ would, with `args`."""
     return (
         f"import json, sys; sys.path.insert(0, {NAMESPACE!r})\n"
@@ -102,6 +103,7 @@ def wait_figures(server: AssistantsServer, poll_interval: float) -> dict[str, fl
         time.sleep(0.005)
     if ended is None:
         sys.exit("the waited run ended before the benchmark could end it")
+    assert child.stdout is not None
     result = json.loads(child.stdout.read())
     polls = [r for r in server.requests if r["method"] == "GET"]
     server.routes.advance_on_poll = True
@@ -174,7 +176,7 @@ def session_gets(server: AssistantsServer, count: int = 20, samples: int = 5) ->
     return found
 
 
-def action_probe(server: AssistantsServer) -> dict:
+def action_probe(server: AssistantsServer) -> dict[str, Any]:
     """The action plugin's per-item work without Ansible (benchmarks/action_probe.py)."""
     assistant = server.store.create_assistant({"model": "m"})["id"]
     thread = server.store.create_thread({})["id"]
@@ -189,5 +191,5 @@ def action_probe(server: AssistantsServer) -> dict:
     server.routes.complete_on_create = False
     if done.returncode != 0:
         sys.exit(f"action_probe.py failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    found: dict = json.loads(done.stdout)
+    found: dict[str, Any] = json.loads(done.stdout)
     return found

@@ -179,7 +179,14 @@ def section_action(probe: dict[str, Any], median: dict[tuple[str, str], float]) 
     return lines
 
 
-def section_module_path(imports, breakdown, waits, retries, memory, median) -> list[str]:
+def section_module_path(
+    imports: dict[str, float],
+    breakdown: list[tuple[str, float]],
+    waits: dict[str, Any],
+    retries: dict[str, list[float]],
+    memory: int,
+    median: dict[tuple[str, str], float],
+) -> list[str]:
     """The module path's figures (module execution, run as AnsiballZ would)."""
     per_task = {kind: median[kind, "tasks"] / ITEMS * 1000 for kind in (MODULE_MODE, "uri")}
     lines = [
