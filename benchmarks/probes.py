@@ -20,21 +20,28 @@ KEY = "sk-benchmark"
 MODULE = "ansible_collections.seed.openai.plugins.modules.openai_thread_run"
 
 
-def import_ms(statement: str) -> float:
-    """Cumulative import time of `statement` (python -X importtime), median of 5, in ms."""
-    samples = []
-    for _sample in range(5):
-        code = f"import sys; sys.path.insert(0, {NAMESPACE!r}); {statement}"
-        err = subprocess.run(
-            [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
-        ).stderr
-        total = 0
-        for line in err.splitlines():
-            parts = line.split("|")
-            if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
-                total += int(parts[1])  # top-level imports only: cumulative already counts the rest
-        samples.append(total / 1000)
-    return statistics.median(samples)
+def import_sample_ms(statement: str) -> float:
+    """Cumulative import time of `statement` (python -X importtime), one sample, in ms."""
+    code = f"import sys; sys.path.insert(0, {NAMESPACE!r}); {statement}"
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    ).stderr
+    total = 0
+    for line in err.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+            total += int(parts[1])  # top-level imports only: cumulative already counts the rest
+    return total / 1000
+
+
+def imports_ms(statements: dict[str, str], samples: int = 5) -> dict[str, float]:
+    """The median of `samples` for each statement, taken in turns so that a
+    burst of load on the machine falls on all of them alike."""
+    found: dict[str, list[float]] = {label: [] for label in statements}
+    for _sample in range(samples):
+        for label, statement in statements.items():
+            found[label].append(import_sample_ms(statement))
+    return {label: statistics.median(values) for label, values in found.items()}
 
 
 def import_breakdown(top: int = 8) -> list[tuple[str, float]]:

@@ -65,18 +65,18 @@ def main() -> int:
         found = playbooks.measure(server, args.collections, args.rounds, work)
         gets = probes.session_gets(server)
         probe = probes.action_probe(server)
-        imports = {
-            f"`{module.rsplit('.', 1)[-1]}` (what the module file imports)": probes.import_ms(f"import {module}"),
-            "the same, plus the client's deferred imports (requests, urllib3)": probes.import_ms(
-                f"import {module}; import requests, requests.adapters, urllib3"
-            ),
-            "`ansible.module_utils.basic` + `ansible.module_utils.urls` (what uri imports)": probes.import_ms(
-                "import ansible.module_utils.basic, ansible.module_utils.urls"
-            ),
-            "`ansible.module_utils.basic` (every module, ping included)": probes.import_ms(
-                "import ansible.module_utils.basic"
-            ),
-        }
+        imports = probes.imports_ms(
+            {
+                f"`{module.rsplit('.', 1)[-1]}` (what the module file imports)": f"import {module}",
+                "the same, plus the client's deferred imports (requests, urllib3)": (
+                    f"import {module}; import requests, requests.adapters, urllib3"
+                ),
+                "`ansible.module_utils.basic` + `ansible.module_utils.urls` (what uri imports)": (
+                    "import ansible.module_utils.basic, ansible.module_utils.urls"
+                ),
+                "`ansible.module_utils.basic` (every module, ping included)": "import ansible.module_utils.basic",
+            }
+        )
         breakdown = probes.import_breakdown()
         waits = dict(probes.wait_figures(server, poll_interval), poll_interval=poll_interval)
         retries = probes.retry_figures(server)
