@@ -15,8 +15,7 @@ from typing import Any
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ._client import redact_url
-from ._connection import ENV_FALLBACKS, first_env, header_from_env
-from ._entra import DEFAULT_SCOPE
+from ._connection import ENTRA_SCOPE, ENV_FALLBACKS, first_env, header_from_env
 from ._polling import RUN_STATUSES
 from ._run_body import INCLUDE_FIELDS, REASONING_EFFORTS
 
@@ -55,7 +54,7 @@ CONNECTION: dict[str, Any] = dict(
     auth_type=dict(
         type="str", default="bearer", choices=["bearer", "api_key", "entra"], fallback=_fallback("auth_type")
     ),
-    entra_scope=dict(type="str", default=DEFAULT_SCOPE),
+    entra_scope=dict(type="str", default=ENTRA_SCOPE),
     entra_token=dict(type="str", no_log=True),
     api_version=dict(type="str"),
     # Gateway keys travel in these; their values are masked in `invocation`

@@ -7,11 +7,13 @@ modules, the action plugins and the event source share one mapping."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 from ._client import Settings
-from ._entra import DEFAULT_SCOPE, EntraTokenSource
+
+if TYPE_CHECKING:
+    from ._entra import EntraTokenSource
 
 # Option -> environment variables tried in order when the option is unset.
 ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
@@ -22,6 +24,8 @@ ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
 }
 # One extra header, "Name: value", for a gateway in front of the API (AWX injects it).
 HEADER_VARIABLE = "OPENAI_EXTRA_HEADER"
+# The scope of Azure AI Foundry's Entra ID tokens (option entra_scope).
+ENTRA_SCOPE = "https://ai.azure.com/.default"
 # Entra ID token sources by (scope, given token): the items of a loop in one
 # worker process share one, so a token is fetched once and renewed in time.
 _token_sources: dict[tuple[str, Optional[str]], EntraTokenSource] = {}
@@ -81,7 +85,10 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
         ca_path=options.get("ca_path") or None,
     )
     if settings.auth_type == "entra":
-        key = (options.get("entra_scope") or DEFAULT_SCOPE, options.get("entra_token") or None)
+        # Imported here: only Entra tasks pay for it.
+        from ._entra import EntraTokenSource
+
+        key = (options.get("entra_scope") or ENTRA_SCOPE, options.get("entra_token") or None)
         if key not in _token_sources:
             _token_sources[key] = EntraTokenSource(scope=key[0], token=key[1])
         settings.token_source = _token_sources[key]

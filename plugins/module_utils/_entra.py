@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
 
+from ._connection import ENTRA_SCOPE
 from ._errors import InvalidInput, OpenAIError, one_line
 
-DEFAULT_SCOPE = "https://ai.azure.com/.default"
+DEFAULT_SCOPE = ENTRA_SCOPE
 # Renew this long before expiry, or at half the lifetime for shorter tokens,
 # so a request never leaves with a token about to lapse (azure-core's own offset).
 RENEW_MARGIN = 300.0

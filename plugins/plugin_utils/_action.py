@@ -35,6 +35,18 @@ from ansible_collections.seed.openai.plugins.module_utils._connection import set
 from ansible_collections.seed.openai.plugins.module_utils._module import secret_values
 from ansible_collections.seed.openai.plugins.module_utils._task import Result, Task, run_core
 
+# Imported once in the controller, before Ansible forks a worker per task, so
+# that each task's worker does not import (and compile) them again.
+try:
+    import requests.adapters
+    import urllib3
+
+    from ansible_collections.seed.openai.plugins.module_utils import _retry
+
+    PRELOADED: tuple[Any, ...] = (requests.adapters, urllib3, _retry)
+except ImportError:  # the module then runs on the target: module_execution_reason() says why
+    PRELOADED = ()
+
 EXECUTION_VAR = "seed_openai_execution"
 EXECUTION_ENV = "SEED_OPENAI_EXECUTION"
 CLIENT_LIBRARIES = ("requests", "urllib3")
