@@ -66,3 +66,10 @@ def test_every_test_that_reliability_md_cites_exists():
             defined.update(re.findall(r"^def (test_[a-z0-9_]+)", handle.read(), re.M))
     assert len(cited) > 20
     assert cited <= defined, sorted(cited - defined)
+
+
+def test_the_foundry_guide_shows_the_playbook_its_tests_run():
+    with open(os.path.join(ROOT, "docs", "docsite", "rst", "foundry.rst"), encoding="utf-8") as handle:
+        page = handle.read()
+    assert ".. literalinclude:: /../../../docs/docsite/rst/examples/foundry.yml\n" in page
+    assert os.path.isfile(os.path.join(ROOT, "docs", "docsite", "rst", "examples", "foundry.yml"))
