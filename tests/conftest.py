@@ -15,7 +15,13 @@ _LINK = os.path.join(NAMESPACE_ROOT, "ansible_collections", "seed", "openai")
 if not os.path.islink(_LINK):
     os.makedirs(os.path.dirname(_LINK), exist_ok=True)
     os.symlink(ROOT, _LINK)
-for path in (NAMESPACE_ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")):
+# tests/unit too: ansible-test's pytest does not put a test's own folder on the path.
+for path in (
+    NAMESPACE_ROOT,
+    os.path.join(ROOT, "tools"),
+    os.path.join(ROOT, "tests"),
+    os.path.join(ROOT, "tests", "unit"),
+):
     if path not in sys.path:
         sys.path.insert(0, path)
 

@@ -1,14 +1,15 @@
 """The EDA source seed.openai.run_events, driven through main(queue, args) as
-ansible-rulebook drives it (loaded with runpy), against the local server. The
+ansible-rulebook drives it (the file run as a script's namespace, not imported), against the local server. The
 source's sleep is replaced by a clock the test steps: every poll is one step,
 and the waits it asked for are recorded instead of slept."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
-import runpy
+import sys
 from typing import Any
 
 import pytest
@@ -17,7 +18,21 @@ from support import API_KEY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SOURCE_PATH = os.path.join(ROOT, "extensions", "eda", "plugins", "event_source", "run_events.py")
-SOURCE = runpy.run_path(SOURCE_PATH)
+
+
+def load_source(path: str) -> dict[str, Any]:
+    """The source's namespace, as runpy.run_path gives it to ansible-rulebook.
+    (run_path itself goes wrong under ansible-test, whose collection loader
+    claims the path as a package.)"""
+    spec = importlib.util.spec_from_file_location("seed_openai_run_events", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return vars(module)
+
+
+SOURCE = load_source(SOURCE_PATH)
 RunEventsError = SOURCE["RunEventsError"]
 # A guard against a source that hangs: far longer than any step takes.
 STEP_LIMIT = 30.0
