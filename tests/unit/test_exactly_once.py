@@ -198,8 +198,11 @@ def test_header_and_query_values_never_appear_in_the_result(run_module, server, 
     for result in (ok, refused):
         text = json.dumps(result)
         assert "gw-secret-0123456789" not in text and "query-secret-0123456789" not in text
-        masked = result["invocation"]["module_args"]["headers"]
-        assert masked == {"X-Gateway-Key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
+        # Where the result echoes the options, the names stay and the values go
+        # (ansible-core 2.21 no longer returns `invocation` from a module at all).
+        if "invocation" in result:
+            masked = result["invocation"]["module_args"]["headers"]
+            assert masked == {"X-Gateway-Key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}
 
 
 def test_nan_wait_timeout_is_refused_before_anything_is_sent(run_module, server, conn, objects):
