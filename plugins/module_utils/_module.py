@@ -57,5 +57,5 @@ def run_task_module(name: str, core: Callable[[Task], Result]) -> None:
     module = OpenAIModule(name)
     if MISSING_LIBS:
         module.fail_json(msg=missing_required_lib(MISSING_LIBS[0]))
-    task = Task(module.params, check_mode=module.check_mode, diff=module._diff)
+    task = Task(module.params, check_mode=module.check_mode)
     module.finish(run_core(core, task))

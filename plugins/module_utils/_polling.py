@@ -131,12 +131,3 @@ def check_outcome(run: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(run.get("incomplete_details"), dict):
         detail = f": {one_line(str(run['incomplete_details'].get('reason')), 80)}"
     raise RunFailed(f"Run {one_line(str(run.get('id')), 80)} ended {status}{detail}", run)
-
-
-def tool_calls(run: Any) -> list[dict[str, Any]]:
-    """The tool calls a run in requires_action waits for (empty otherwise,
-    and whatever in the answer is not shaped like tool calls is left out)."""
-    action = run.get("required_action") if isinstance(run, dict) else None
-    outputs = action.get("submit_tool_outputs") if isinstance(action, dict) else None
-    calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
-    return [call for call in calls if isinstance(call, dict)] if isinstance(calls, list) else []

@@ -31,12 +31,10 @@ class Task:
         self,
         params: Mapping[str, Any],
         check_mode: bool = False,
-        diff: bool = False,
         client_factory: Optional[Callable[[Task], OpenAIClient]] = None,
     ) -> None:
         self.params: dict[str, Any] = dict(params)
         self.check_mode = check_mode
-        self.diff = diff
         self.warnings: list[str] = []
         self._client_factory = client_factory or new_client
         self._client: Optional[OpenAIClient] = None

@@ -160,7 +160,7 @@ class OpenAIAction(ActionBase):
             for warning in validated._warnings:
                 self._display.warning(f"Both option {warning['option']} and its alias {warning['alias']} are set.")
             check_mode = bool(self._task.check_mode)
-            task = Task(params, check_mode=check_mode, diff=bool(self._task.diff), client_factory=cached_client)
+            task = Task(params, check_mode=check_mode, client_factory=cached_client)
             result = run_core(self.CORE, task)
         result["invocation"] = invocation(params)
         return remove_values(result, hidden)

@@ -16,10 +16,11 @@ from ansible_collections.seed.openai.plugins.module_utils._errors import (
     expect_object,
     parse_error_body,
 )
-from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, tool_calls, wait_for_run
+from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, wait_for_run
 from ansible_collections.seed.openai.plugins.module_utils._resources import pages
 from ansible_collections.seed.openai.plugins.module_utils._shapes import message_text
 from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
+from ansible_collections.seed.openai.plugins.module_utils._tasks._shape import function_calls
 
 RUN = {
     "id": "run_1",
@@ -114,7 +115,7 @@ class Stub:
 
 def through_every_parser(answer):
     expect_object(answer, "GET http://h/v1/x", "thread.run", ("id", "thread_id"))
-    tool_calls(answer)
+    function_calls(answer)
     check_outcome(answer)
     message_text(answer) if isinstance(answer, dict) else None
     stub = Stub(answer)
@@ -171,10 +172,10 @@ def test_expect_object_names_the_endpoint_and_what_was_wrong(answer, message):
 
 
 def test_tool_calls_and_outcome_tolerate_wrong_shapes():
-    assert tool_calls(dict(RUN, required_action="x")) == []
-    assert tool_calls(dict(RUN, required_action={"submit_tool_outputs": {"tool_calls": [1, {"id": "c"}]}})) == [
-        {"id": "c"}
-    ]
+    assert function_calls(dict(RUN, required_action="x")) == []
+    call = {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    shapes = [1, {"id": "c"}, {"id": "d", "function": "f"}, {"id": 2, "function": {"name": "f"}}, call]
+    assert function_calls(dict(RUN, required_action={"submit_tool_outputs": {"tool_calls": shapes}})) == [call]
     run = dict(RUN, status="failed", last_error={"code": "x\ny", "message": ["a"]})
     with pytest.raises(OpenAIError) as caught:
         check_outcome(run)

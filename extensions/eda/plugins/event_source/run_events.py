@@ -99,8 +99,9 @@ except ImportError:
 from ansible_collections.seed.openai.plugins.module_utils._backoff import backoff_delay  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._connection import settings_from_options  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._errors import APIError, InvalidInput, TransportError  # noqa: E402
-from ansible_collections.seed.openai.plugins.module_utils._polling import RUN_STATUSES, tool_calls  # noqa: E402
+from ansible_collections.seed.openai.plugins.module_utils._polling import RUN_STATUSES  # noqa: E402
 from ansible_collections.seed.openai.plugins.module_utils._resources import thread_url  # noqa: E402
+from ansible_collections.seed.openai.plugins.module_utils._tasks._shape import function_calls  # noqa: E402
 
 TERMINAL_STATUSES = ("completed", "failed", "cancelled", "expired", "incomplete")
 DEFAULT_STATUSES = ("requires_action", *TERMINAL_STATUSES)
@@ -314,7 +315,7 @@ class RunWatcher:
         status = run.get("status")
         return {
             "openai_run": run,
-            "tool_calls": tool_calls(run) if status == "requires_action" else [],
+            "tool_calls": function_calls(run) if status == "requires_action" else [],
             "latest_answer": self.latest_answer(run) if status == "completed" else None,
         }
 
