@@ -33,9 +33,13 @@ options:
     aliases: [org_id]
   timeout:
     description:
-      - Seconds each HTTP request may take before it fails. V(0) means no limit.
+      - Seconds each HTTP request may take before it fails, from sending it to the last byte of the answer,
+        however slowly the server sends its headers or body.
+      - In a stream (O(stream=true)) the wait's limit bounds the whole stream instead, and O(timeout) bounds each
+        silence in it.
+      - V(0) means no limit, and lets a server that never answers hold the task for ever.
     type: float
-    default: 0
+    default: 600
   max_retry_count:
     description:
       - How many times a request is retried after an answer of 429 or 5xx or a refused connection, from 0 to 100.

@@ -49,7 +49,7 @@ CONNECTION: dict[str, Any] = dict(
     api_base=dict(type="str", aliases=["base_url"], fallback=_fallback("api_base")),
     api_key=dict(type="str", no_log=True, fallback=_fallback("api_key")),
     organization=dict(type="str", aliases=["org_id"], fallback=_fallback("organization")),
-    timeout=dict(type="float", default=0),
+    timeout=dict(type="float", default=600),
     max_retry_count=dict(type="int", default=0),
     auth_type=dict(
         type="str", default="bearer", choices=["bearer", "api_key", "entra"], fallback=_fallback("auth_type")

@@ -52,6 +52,7 @@ from ._errors import (
 )
 from ._secrets import Secrets, proxy_credentials
 from ._version import COLLECTION_VERSION
+from ._watchdog import ConnectionWatch, watched_adapter
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 OPENAI_HOSTS = frozenset(["api.openai.com"])
@@ -245,11 +246,16 @@ class OpenAIClient:
         self.session = requests.Session()
         # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
         self.verify: bool | str = (settings.ca_path or True) if settings.validate_certs else False
-        self._adapter = HTTPAdapter()
+        self._watch = ConnectionWatch(self._attempt_deadline)
+        self._adapter = watched_adapter(HTTPAdapter, self._watch)
         self.session.mount("http://", self._adapter)
         self.session.mount("https://", self._adapter)
         self.verify_off = not settings.validate_certs
         self._deadline: float | None = None
+        # Per attempt: the seconds it may take (timeout; none for a stream,
+        # whose silences timeout bounds instead) and the moment it must end by.
+        self._attempt_limit: float | None = None
+        self._attempt_end: float | None = None
 
     def warnings(self) -> list[str]:
         found = []
@@ -343,9 +349,8 @@ class OpenAIClient:
         try:
             self._deadline = _absolute(deadline, time_limit)
             response = self._send(method, url, body, query, False, retry_server_errors)
-            chunks = body_chunks(response, what, self.timeout, self._deadline, self._limit_text(time_limit))
             try:
-                raw = read_capped(chunks, JSON_LIMIT, what)
+                raw = read_capped(self._body(response, method, url, time_limit), JSON_LIMIT, what)
             finally:
                 response.close()
             try:
@@ -406,6 +411,23 @@ class OpenAIClient:
     def _limit_text(self, time_limit: float | None) -> str:
         return f" (limit {time_limit:g} s)" if time_limit is not None else ""
 
+    def _body(self, response: Any, method: str, url: str, time_limit: float | None = None) -> Iterator[bytes]:
+        """The answer's body, read by the end of its attempt. The call's own
+        timeout ends it as a transport failure; a caller's deadline, as
+        DeadlineExceeded, the caller's to report."""
+        what = f"{method} {redact_url(url)}"
+        by_timeout = self._attempt_end is not None and self._attempt_end != self._deadline
+        try:
+            yield from body_chunks(response, what, self.timeout, self._attempt_end, self._limit_text(time_limit))
+        except DeadlineExceeded:
+            if not by_timeout:
+                raise
+            raise TransportError(self._timed_out(what), redact_url(url), True) from None
+
+    def _timed_out(self, what: str) -> str:
+        """The message for a call cut at its timeout: socket timeouts bound each read, the watch the whole call."""
+        return f"{what} failed: timed out after {self.timeout or 0:g} s (the answer did not come in time)"
+
     def _cleaned(self, error: OpenAIError) -> OpenAIError:
         """The error with every secret blanked out of its message."""
         error.args = tuple(self.redact(arg) if isinstance(arg, str) else arg for arg in error.args)
@@ -425,6 +447,12 @@ class OpenAIClient:
         self.secrets.add(token)
         check_secret("the Entra ID token", token)
         return {"Authorization": f"Bearer {token}"}
+
+    def _attempt_deadline(self) -> float | None:
+        """Called as an attempt takes its connection: when it must be done by."""
+        ends = [self._deadline, None if self._attempt_limit is None else time.monotonic() + self._attempt_limit]
+        self._attempt_end = min((end for end in ends if end is not None), default=None)
+        return self._attempt_end
 
     def _socket_timeout(self) -> float | None:
         if self._deadline is None:
@@ -454,6 +482,9 @@ class OpenAIClient:
         headers = dict(self.headers, **self._auth_headers())
         if stream:
             headers["Accept"] = "text/event-stream"
+        self._attempt_limit = None if stream else self.timeout
+        self._attempt_end = self._deadline
+        self._watch.reset()
         try:
             response = self.session.request(
                 method,
@@ -474,12 +505,14 @@ class OpenAIClient:
                 raise DeadlineExceeded(
                     f"{method} {redact_url(url)} did not finish in time: {root_cause(exc)}", redact_url(url), maybe_sent
                 ) from None
+            if self._watch.cut:
+                raise TransportError(self._timed_out(f"{method} {redact_url(url)}"), redact_url(url), True) from None
             raise TransportError(self._transport_message(method, url, exc), redact_url(url), maybe_sent) from None
+        finally:
+            self._watch.stop()
         if response.status_code >= 300:
             try:
-                raw = read_prefix(
-                    body_chunks(response, f"{method} {redact_url(url)}", self.timeout, self._deadline), ERROR_BODY_LIMIT
-                )
+                raw = read_prefix(self._body(response, method, url), ERROR_BODY_LIMIT)
             finally:
                 response.close()
             raise self._api_error(response, raw, url, self.retries_done > retries_before, method)

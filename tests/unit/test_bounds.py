@@ -17,6 +17,7 @@ from ansible_collections.seed.openai.plugins.module_utils._errors import (
     APIError,
     BadAnswer,
     DeadlineExceeded,
+    TransportError,
     one_line,
     parse_error_body,
 )
@@ -108,6 +109,75 @@ def test_a_trickled_body_cannot_outlast_the_deadline():
         with pytest.raises(DeadlineExceeded) as caught:
             client.request("GET", client.url("threads", "thread_1"), time_limit=1.0)
     assert str(caught.value) == f"GET {server.api_base}/threads/thread_1 did not finish in time (limit 1 s)"
+
+
+class TrickledHead:
+    """A server that sends its status line at once, then a header one byte every
+    0.1 s: each read gets a byte well within any socket timeout."""
+
+    HEADER = b"X-Slow: " + b"a" * 300 + b"\r\n\r\n"
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __call__(self, request, connection) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n")
+        for byte in self.HEADER:
+            time.sleep(0.1)
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                return
+            self.sent += 1
+
+
+def test_trickled_headers_cannot_outlast_the_timeout():
+    script = TrickledHead()
+    with HostileServer(script) as server:
+        client = client_for(server, timeout=1)
+        with pytest.raises(TransportError) as caught:
+            client.request("POST", client.url("threads"), {}, retry_server_errors=False)
+    assert not isinstance(caught.value, DeadlineExceeded)
+    assert str(caught.value) == (
+        f"POST {server.api_base}/threads failed: timed out after 1 s (the answer did not come in time)"
+    )
+    assert caught.value.maybe_sent
+    assert script.sent < len(TrickledHead.HEADER)
+
+
+def test_a_trickled_body_cannot_outlast_the_timeout():
+    body = b'{"id": "thread_1"}' + b" " * 100
+
+    def script(request, connection):
+        trickle(connection, answer(200, body)[: -len(body)], body, 0.1)
+
+    with HostileServer(script) as server:
+        client = client_for(server, timeout=1)
+        with pytest.raises(TransportError) as caught:
+            client.request("GET", client.url("threads", "thread_1"))
+    assert not isinstance(caught.value, DeadlineExceeded)
+    assert str(caught.value) == (
+        f"GET {server.api_base}/threads/thread_1 failed: timed out after 1 s (the answer did not come in time)"
+    )
+
+
+def test_trickled_headers_cannot_outlast_the_deadline_of_a_stream():
+    script = TrickledHead()
+    with HostileServer(script) as server:
+        client = client_for(server, timeout=30)
+        with pytest.raises(DeadlineExceeded) as caught:
+            list(client.stream_lines("POST", client.url("threads", "t", "runs"), {}, time_limit=1.0))
+    assert str(caught.value).startswith(f"POST {server.api_base}/threads/t/runs did not finish in time")
+    assert script.sent < len(TrickledHead.HEADER)
+
+
+def test_every_request_has_a_time_limit_by_default():
+    from ansible_collections.seed.openai.plugins.module_utils._argspec import CONNECTION
+
+    default = CONNECTION["timeout"]["default"]
+    assert 0 < default < float("inf")
+    with HostileServer(TrickledHead()) as server:
+        assert client_for(server, timeout=default).timeout == default
 
 
 def test_the_wait_ends_at_wait_timeout_even_while_a_poll_trickles():
