@@ -309,7 +309,12 @@ class OpenAIClient:
             self.report(self.redact(f"retry {self.retries_done} after {cause}: waiting {wait:.1f} s"))
 
     def _on_retry(self, number: int, status: int | None, error: Exception | None, wait: float) -> None:
-        self._spend(f"HTTP {status}" if status else root_cause(error) if error else "an error", wait)
+        cause = f"HTTP {status}" if status else self._cause(error) if error else "an error"
+        self._spend(cause, wait)
+
+    def _cause(self, error: Exception) -> str:
+        """What went wrong: the watch's cut shows as the reset it causes, not as what it is."""
+        return "timed out" if self._watch.cut else root_cause(error)
 
     def redact(self, text: str) -> str:
         return self.secrets.redact(text)
@@ -426,7 +431,8 @@ class OpenAIClient:
 
     def _timed_out(self, what: str) -> str:
         """The message for a call cut at its timeout: socket timeouts bound each read, the watch the whole call."""
-        return f"{what} failed: timed out after {self.timeout or 0:g} s (the answer did not come in time)"
+        retries = f" after {retries_text(self.retries_done)}" if self.retries_done else ""
+        return f"{what} failed{retries}: timed out after {self.timeout or 0:g} s (the answer did not come in time)"
 
     def _cleaned(self, error: OpenAIError) -> OpenAIError:
         """The error with every secret blanked out of its message."""
@@ -503,7 +509,9 @@ class OpenAIClient:
             )
             if self._deadline is not None and self._deadline <= time.monotonic():
                 raise DeadlineExceeded(
-                    f"{method} {redact_url(url)} did not finish in time: {root_cause(exc)}", redact_url(url), maybe_sent
+                    f"{method} {redact_url(url)} did not finish in time: {self._cause(exc)}",
+                    redact_url(url),
+                    maybe_sent,
                 ) from None
             if self._watch.cut:
                 raise TransportError(self._timed_out(f"{method} {redact_url(url)}"), redact_url(url), True) from None

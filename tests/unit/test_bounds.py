@@ -4,6 +4,7 @@ spends one retry budget across every layer that resends."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 import tracemalloc
 import zlib
@@ -159,6 +160,40 @@ def test_a_trickled_body_cannot_outlast_the_timeout():
     assert str(caught.value) == (
         f"GET {server.api_base}/threads/thread_1 failed: timed out after 1 s (the answer did not come in time)"
     )
+
+
+def test_a_slow_name_lookup_does_not_take_the_timeout_away(monkeypatch):
+    # The time runs out before the connection has a socket: the cut waits for it.
+    lookup = socket.getaddrinfo
+
+    def slow_lookup(*args, **kwargs):
+        time.sleep(1.2)
+        return lookup(*args, **kwargs)
+
+    script = TrickledHead()
+    with HostileServer(script) as server:
+        monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+        client = OpenAIClient(Settings(KEY, f"http://localhost:{server.port}/v1", timeout=1))
+        with pytest.raises(TransportError) as caught:
+            client.request("GET", client.url("threads", "t"))
+    assert "timed out after 1 s" in str(caught.value)
+    assert script.sent < len(TrickledHead.HEADER)
+
+
+def test_a_retry_wait_longer_than_the_timeout_keeps_its_connection():
+    def script(request, connection):
+        if len(server.requests) == 1:
+            connection.sendall(answer(429, b'{"error": {"message": "slow down"}}', {"Retry-After": "2"}))
+        else:
+            connection.sendall(answer(200, b'{"id": "thread_1"}'))
+
+    reports = []
+    with HostileServer(script) as server:
+        client = OpenAIClient(Settings(KEY, server.api_base, timeout=1, max_retry_count=1), report=reports.append)
+        assert client.request("POST", client.url("threads"), {}, retry_server_errors=False) == {"id": "thread_1"}
+        connections = len(server._connections)
+    assert reports == ["retry 1 after HTTP 429: waiting 2.0 s"]
+    assert connections == 1
 
 
 def test_trickled_headers_cannot_outlast_the_deadline_of_a_stream():
