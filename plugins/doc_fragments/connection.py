@@ -36,8 +36,8 @@ options:
       - Seconds each HTTP request may take before it fails, from looking up the server's name to the last byte of
         the answer, however slowly the server sends its headers or body. Each retry (O(max_retry_count)) gets this
         time again.
-      - In a stream (O(stream=true)) the wait's limit bounds the whole stream instead, and O(timeout) bounds each
-        silence in it.
+      - In an event stream (C(stream=true), where a module has it) the wait's limit bounds the whole stream
+        instead, and O(timeout) bounds each silence in it.
       - V(0) means no limit, and lets a server that never answers hold the task for ever.
     type: float
     default: 600
