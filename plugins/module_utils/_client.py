@@ -313,7 +313,7 @@ class OpenAIClient:
         self._spend(cause, wait)
 
     def _cause(self, error: Exception) -> str:
-        """What went wrong: the watch's cut shows as the reset it causes, not as what it is."""
+        """What went wrong. A cut by the watch surfaces as a closed connection; it is named as the time-out it is."""
         return "timed out" if self._watch.cut else root_cause(error)
 
     def redact(self, text: str) -> str:
