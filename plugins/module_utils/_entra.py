@@ -201,12 +201,14 @@ class EntraTokenSource:
             if self._cache is None:
                 return self._sign_in(now)
             key = self._cache_key()
-            if self._adopt(self._cache.load(key, now), now):
-                return self._token  # type: ignore[return-value]
+            kept = self._adopt(self._cache.load(key, now), now)
+            if kept is not None:
+                return kept
             with self._cache.locked(key):
                 # Another worker may have signed in while this one waited for the lock.
-                if self._adopt(self._cache.load(key, now), now):
-                    return self._token  # type: ignore[return-value]
+                kept = self._adopt(self._cache.load(key, now), now)
+                if kept is not None:
+                    return kept
                 token = self._sign_in(now)
                 if self._renew_at > now and self.source_name not in NOT_CACHED_SOURCES:
                     entry = CachedToken(token, self._expires_on, self._renew_at, self.source_name or "")
@@ -226,16 +228,16 @@ class EntraTokenSource:
             raise EntraError("the Entra ID token source gave no token")
         return self._token
 
-    def _adopt(self, entry: Optional[CachedToken], now: float) -> bool:
-        """Take a token another process kept if it is newer than ours; True when
-        it needs no renewal yet."""
+    def _adopt(self, entry: Optional[CachedToken], now: float) -> Optional[str]:
+        """Take a token another process kept if it is newer than ours (it still
+        serves if a renewal fails); the token when it needs no renewal yet."""
         if entry is not None and entry.expires_on > self._expires_on:
             self._token = entry.token
             self._expires_on = entry.expires_on
             # Never later than the signer's choice, nor within a request's time of expiry.
             self._renew_at = min(entry.use_until, entry.expires_on - DIRECT_TOKEN_SKEW)
             self.source_name = entry.source_name or self.source_name
-        return self._token is not None and now < self._renew_at
+        return self._token if now < self._renew_at else None
 
     def _cache_key(self) -> str:
         """The cache file name of the credential this environment signs in with:

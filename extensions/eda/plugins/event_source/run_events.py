@@ -85,6 +85,7 @@ EXAMPLES = r"""
         threads:
           - thread_abc123
         interval: 5
+        state_file: /var/lib/eda/run_events.json
   rules:
     - name: Answer the function calls
       condition: event.openai_run.status == "requires_action"
