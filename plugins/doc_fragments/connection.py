@@ -60,6 +60,13 @@ options:
         or the E(AZURE_SECRET) and E(AZURE_TENANT) that AWX's Microsoft Azure Resource Manager credential injects),
         workload identity, managed identity, the Azure CLI's login.
         A token that would expire during a long wait or a paged read is renewed before it does.
+      - With V(entra), the tasks of a run sign in once per credential, sharing the token through a cache of the user
+        who runs the module, C($XDG_CACHE_HOME/seed.openai) (by default C(~/.cache/seed.openai)), a C(0700)
+        directory of C(0600) files named by a hash of the credential; a token is used until shortly before it
+        expires, then replaced. O(entra_token) and the Azure CLI's tokens are never kept. Delete the directory to
+        clear it; the environment variable E(SEED_OPENAI_TOKEN_CACHE) set to V(off) turns it off, an absolute path
+        there moves it. Modules on a remote host, or under become, keep it in the home of the user they run as;
+        where that is not writable, each task signs in.
       - If not set, the environment variable E(OPENAI_AUTH_TYPE) is used (an AWX credential can inject it).
     type: str
     choices: [bearer, api_key, entra]

@@ -6,6 +6,7 @@ modules, the action plugins and the event source share one mapping."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
@@ -27,7 +28,8 @@ HEADER_VARIABLE = "OPENAI_EXTRA_HEADER"
 # The scope of Azure AI Foundry's Entra ID tokens (option entra_scope).
 ENTRA_SCOPE = "https://ai.azure.com/.default"
 # Entra ID token sources by (scope, given token): the items of a loop in one
-# worker process share one, so a token is fetched once and renewed in time.
+# worker process share one, so a token is fetched once and renewed in time;
+# the worker processes of a run share the token through _token_cache.
 _token_sources: dict[tuple[str, Optional[str]], EntraTokenSource] = {}
 # The api-version Azure AI Foundry project endpoints require when none is given.
 FOUNDRY_API_VERSION = "v1"
@@ -87,9 +89,13 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
     if settings.auth_type == "entra":
         # Imported here: only Entra tasks pay for it.
         from ._entra import EntraTokenSource
+        from ._token_cache import TokenCache
 
         key = (options.get("entra_scope") or ENTRA_SCOPE, options.get("entra_token") or None)
         if key not in _token_sources:
-            _token_sources[key] = EntraTokenSource(scope=key[0], token=key[1])
+            # Each task runs in a new process: the tokens of a credential are kept in
+            # the user's cache between them, so a playbook run signs in once.
+            cache = None if key[1] else TokenCache.from_environ(os.environ)
+            _token_sources[key] = EntraTokenSource(scope=key[0], token=key[1], cache=cache)
         settings.token_source = _token_sources[key]
     return settings

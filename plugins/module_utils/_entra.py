@@ -21,12 +21,14 @@ from typing import Any, Callable, Optional
 
 from ._connection import ENTRA_SCOPE
 from ._errors import InvalidInput, OpenAIError, one_line
+from ._token_cache import CachedToken, TokenCache, cache_key
 
 DEFAULT_SCOPE = ENTRA_SCOPE
 # Renew this long before expiry, or at half the lifetime for shorter tokens,
 # so a request never leaves with a token about to lapse (azure-core's own offset).
 RENEW_MARGIN = 300.0
-# A token the task gives is refused this close to its expiry: it cannot be renewed.
+# A token the task gives is refused this close to its expiry: it cannot be renewed;
+# one another process kept is not used this close to it either.
 DIRECT_TOKEN_SKEW = 5.0
 MASK = "********"
 
@@ -34,6 +36,20 @@ MASK = "********"
 CLIENT_ID_VARS = ("AZURE_CLIENT_ID",)
 CLIENT_SECRET_VARS = ("AZURE_CLIENT_SECRET", "AZURE_SECRET")
 TENANT_VARS = ("AZURE_TENANT_ID", "AZURE_TENANT")
+# What azure-identity's managed identity reads from the process environment:
+# part of the credential a cached token belongs to.
+MANAGED_IDENTITY_VARS = (
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "IMDS_ENDPOINT",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+)
+# The Azure CLI keeps its own token cache, and whoever `az login` signs in as
+# must take effect at once: its tokens are not kept in ours.
+NOT_CACHED_SOURCES = ("Azure CLI",)
 # AWX's AZURE_CLOUD_ENVIRONMENT, as the sign-in host of that cloud.
 CLOUD_AUTHORITY_HOSTS = {
     "azurecloud": None,
@@ -127,7 +143,10 @@ class EntraTokenSource:
     `environ` chooses among them and supplies their values (os.environ when None;
     never modified). Managed identity and the Azure CLI read the process
     environment themselves: azure-identity takes no endpoint argument for them.
-    `clock` gives epoch seconds, as token expiry times are.
+    `clock` gives epoch seconds, as token expiry times are. With a `cache`, a
+    token signed in for this credential by another process (an earlier task) is
+    used while it is fresh, and a new one is kept there for the next; a given
+    `token` is never kept.
     """
 
     def __init__(
@@ -137,6 +156,7 @@ class EntraTokenSource:
         environ: Optional[Mapping[str, str]] = None,
         clock: Callable[[], float] = time.time,
         token_expires_on: Optional[float] = None,
+        cache: Optional[TokenCache] = None,
     ) -> None:
         if not isinstance(scope, str) or not scope.strip() or any(c.isspace() for c in scope):
             raise InvalidInput(f"the Entra scope must be one scope such as {DEFAULT_SCOPE}, without spaces")
@@ -146,6 +166,7 @@ class EntraTokenSource:
         self._environ = dict(os.environ if environ is None else environ)
         self._clock = clock
         self._direct = token
+        self._cache = cache if token is None else None
         self._lock = threading.Lock()
         self._token: Optional[str] = None
         self._expires_on = 0.0
@@ -177,17 +198,64 @@ class EntraTokenSource:
             now = self._clock()
             if self._token is not None and now < self._renew_at:
                 return self._token
-            try:
-                self._renew(now)
-            except OpenAIError:
-                # Renewal failed inside the renewal window: a token with a good
-                # part of its margin left still serves this request.
-                if self._token is not None and now < self._expires_on - (self._expires_on - self._renew_at) / 2:
-                    return self._token
-                raise
-            if self._token is None:
-                raise EntraError("the Entra ID token source gave no token")
-            return self._token
+            if self._cache is None:
+                return self._sign_in(now)
+            key = self._cache_key()
+            kept = self._adopt(self._cache.load(key, now), now)
+            if kept is not None:
+                return kept
+            with self._cache.locked(key):
+                # Another worker may have signed in while this one waited for the lock.
+                kept = self._adopt(self._cache.load(key, now), now)
+                if kept is not None:
+                    return kept
+                token = self._sign_in(now)
+                if self._renew_at > now and self.source_name not in NOT_CACHED_SOURCES:
+                    entry = CachedToken(token, self._expires_on, self._renew_at, self.source_name or "")
+                    self._cache.store(key, entry)
+                return token
+
+    def _sign_in(self, now: float) -> str:
+        try:
+            self._renew(now)
+        except OpenAIError:
+            # Renewal failed inside the renewal window: a token with a good
+            # part of its margin left still serves this request.
+            if self._token is not None and now < self._expires_on - (self._expires_on - self._renew_at) / 2:
+                return self._token
+            raise
+        if self._token is None:
+            raise EntraError("the Entra ID token source gave no token")
+        return self._token
+
+    def _adopt(self, entry: Optional[CachedToken], now: float) -> Optional[str]:
+        """Take a token another process kept if it is newer than ours (it still
+        serves if a renewal fails); the token when it needs no renewal yet."""
+        if entry is not None and entry.expires_on > self._expires_on:
+            self._token = entry.token
+            self._expires_on = entry.expires_on
+            # Never later than the signer's choice, nor within a request's time of expiry.
+            self._renew_at = min(entry.use_until, entry.expires_on - DIRECT_TOKEN_SKEW)
+            self.source_name = entry.source_name or self.source_name
+        return self._token if now < self._renew_at else None
+
+    def _cache_key(self) -> str:
+        """The cache file name of the credential this environment signs in with:
+        the service principal's, or the chain's (workload identity, managed identity)."""
+        env = self._environ
+        parts: dict[str, Optional[str]] = {
+            "scope": self.scope,
+            "authority": env.get("AZURE_AUTHORITY_HOST") or env.get("AZURE_CLOUD_ENVIRONMENT", "").lower(),
+            "tenant": _first(env, TENANT_VARS),
+            "client_id": _first(env, CLIENT_ID_VARS),
+        }
+        secret = _first(env, CLIENT_SECRET_VARS)
+        if secret:
+            parts.update(kind="service principal", secret=secret)
+        else:
+            parts.update(kind="chain", federated_token_file=env.get("AZURE_FEDERATED_TOKEN_FILE"))
+            parts.update({name: os.environ.get(name) for name in MANAGED_IDENTITY_VARS})
+        return cache_key(parts)
 
     def close(self) -> None:
         for attempt in self._chain or []:

@@ -157,6 +157,8 @@ class Ansible:
             env.update(OPENAI_API_BASE=self.api_base, OPENAI_API_KEY=API_KEY)
         if self.mode == "module":
             env["SEED_OPENAI_EXECUTION"] = "module"
+        # The Entra token cache of this test only, never the user's.
+        env["XDG_CACHE_HOME"] = str(self.tmp_path / "xdg-cache")
         env.update(extra or {})
         return env
 

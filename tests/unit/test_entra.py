@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
 import time
+from typing import Any
 
 import pytest
 from entra_standin import EntraStandin
@@ -18,6 +22,12 @@ from ansible_collections.seed.openai.plugins.module_utils._entra import (
     EntraTokenSource,
 )
 from ansible_collections.seed.openai.plugins.module_utils._errors import InvalidInput
+from ansible_collections.seed.openai.plugins.module_utils._token_cache import (
+    CachedToken,
+    TokenCache,
+    cache_directory,
+    cache_key,
+)
 
 SECRET = "s3cret-Value~with.odd_chars"
 TENANT = "72f988bf-0000-4000-8000-000000000001"
@@ -317,3 +327,185 @@ def test_missing_azure_identity_is_one_line_naming_the_fix():
     [line] = result.stdout.splitlines()
     assert "azure-identity" in line and "host that runs the module: pip install azure-identity" in line
     assert "topsecret" not in line
+
+
+# -- the token cache shared by the tasks of a run ---------------------------------------------
+
+
+@pytest.fixture
+def cache_dir(tmp_path) -> str:
+    return str(tmp_path / "cache" / "seed.openai")
+
+
+def cached_files(directory: str) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(".json"))
+
+
+def test_processes_sharing_the_cache_sign_in_once(app_service, clock, cache_dir):
+    # Each source stands for a task's process: nothing shared but the directory.
+    sources = [EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir)) for _task in range(5)]
+    tokens = [source() for source in sources]
+    assert len(app_service.issued) == 1
+    assert set(tokens) == {app_service.issued[0].token}
+    assert {source.source_name for source in sources} == {"managed identity"}
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700
+    [name] = cached_files(cache_dir)
+    assert stat.S_IMODE(os.stat(os.path.join(cache_dir, name)).st_mode) == 0o600
+    assert app_service.identity_header not in name
+
+
+def test_a_cached_token_is_not_used_past_its_renewal_time(app_service, clock, cache_dir):
+    first = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    clock.advance(25)  # 60 s token, renewed with 30 s left: still fresh
+    assert EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))() == first
+    clock.advance(10)  # past its renewal time: the next task signs in and keeps the new one
+    second = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    assert second != first and len(app_service.issued) == 2
+    assert EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))() == second
+    assert len(app_service.issued) == 2 and len(cached_files(cache_dir)) == 1
+
+
+def test_an_expired_entry_is_dropped_and_never_handed_out(cache_dir, clock):
+    cache = TokenCache(cache_dir)
+    key = cache_key({"kind": "test"})
+    # A forged renewal time past the expiry does not stretch the token's life.
+    cache.store(key, CachedToken("tok-expired", clock.now + 10, clock.now + 1000, "managed identity"))
+    assert cache.load(key, clock.now).token == "tok-expired"
+    assert cache.load(key, clock.now + 10) is None
+    assert cached_files(cache_dir) == [], "an expired token stays on disk"
+
+
+def test_a_forged_renewal_time_is_capped_at_the_expiry(app_service, clock, cache_dir):
+    source = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))
+    [name] = (source(), cached_files(cache_dir))[1]
+    path = os.path.join(cache_dir, name)
+    with open(path) as handle:
+        data = json.load(handle)
+    data["use_until"] = data["expires_on"] + 3600
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+    clock.now = data["expires_on"] - 2  # two seconds left: the token must not go out
+    assert EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))() != data["token"]
+    assert len(app_service.issued) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "",
+        "{not json",
+        '{"format": 1, "token": "x"}',
+        '{"format": 1, "token": "two words", "expires_on": 9e99, "use_until": 9e99, "source": "s"}',
+        '{"format": 1, "token": "tok", "expires_on": "soon", "use_until": 9e99, "source": "s"}',
+        '{"format": 2, "token": "tok", "expires_on": 9e99, "use_until": 9e99, "source": "s"}',
+        "[1, 2, 3]",
+        "x" * 70000,
+    ],
+)
+def test_a_corrupt_entry_is_ignored_and_replaced(app_service, clock, cache_dir, damage):
+    EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    [name] = cached_files(cache_dir)
+    with open(os.path.join(cache_dir, name), "w") as handle:
+        handle.write(damage)
+    token = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    assert app_service.check(token) is None and len(app_service.issued) == 2
+    assert TokenCache(cache_dir).load(name[:-5], clock.now).token == token, "the damaged entry was not replaced"
+
+
+@pytest.mark.parametrize("exposure", ["group", "world", "foreign owner", "symlink"])
+def test_an_entry_others_could_have_written_or_read_is_ignored(app_service, clock, cache_dir, tmp_path, exposure):
+    first = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    [name] = cached_files(cache_dir)
+    path = os.path.join(cache_dir, name)
+    if exposure == "group":
+        os.chmod(path, 0o640)
+    elif exposure == "world":
+        os.chmod(path, 0o604)
+    elif exposure == "foreign owner":
+        if os.geteuid() != 0:
+            pytest.skip("giving a file to another user needs root")  # the tests run as root here
+        os.chown(path, 4321, -1)
+    else:
+        planted = tmp_path / "planted.json"
+        os.rename(path, planted)
+        os.symlink(planted, path)
+    second = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    assert second != first and len(app_service.issued) == 2
+    assert not os.path.islink(path) and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_directory_of_another_user_is_not_used_and_an_open_one_is_closed(app_service, clock, cache_dir):
+    os.makedirs(cache_dir, mode=0o755)
+    os.chmod(cache_dir, 0o755)
+    EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700 and len(cached_files(cache_dir)) == 1
+    if os.geteuid() != 0:
+        return  # giving the directory away needs root
+    os.chown(cache_dir, 4321, -1)
+    [name] = cached_files(cache_dir)
+    assert TokenCache(cache_dir).load(name[:-5], clock.now) is None
+    EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()
+    assert len(app_service.issued) == 2
+
+
+def test_concurrent_first_sign_ins_wait_for_one(app_service, clock, cache_dir, monkeypatch):
+    answer = app_service.answer_identity
+
+    def slowly(*args: Any) -> Any:  # a slow identity endpoint: the others arrive while it answers
+        time.sleep(0.3)
+        return answer(*args)
+
+    monkeypatch.setattr(app_service, "answer_identity", slowly)
+    sources = [EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir)) for _worker in range(6)]
+    with concurrent.futures.ThreadPoolExecutor(len(sources)) as pool:
+        tokens = list(pool.map(lambda source: source(), sources))
+    assert len(app_service.issued) == 1 and len(set(tokens)) == 1
+
+
+def test_each_credential_has_its_own_entry_named_without_its_secret(standin, clock, cache_dir):
+    environ = {"AZURE_CLIENT_ID": CLIENT, "AZURE_TENANT_ID": TENANT, "AZURE_AUTHORITY_HOST": standin.authority_host}
+    for secret in (SECRET, SECRET + "-rotated", SECRET):  # the app's secret rotated, then back
+        standin.add_app(TENANT, CLIENT, secret)
+        EntraTokenSource(environ=dict(environ, AZURE_CLIENT_SECRET=secret), clock=clock, cache=TokenCache(cache_dir))()
+    EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))()  # the managed identity
+    EntraTokenSource(environ={}, scope="https://cognitiveservices.azure.com/.default", cache=TokenCache(cache_dir))()
+    assert len(standin.issued) == 4
+    names = cached_files(cache_dir)
+    assert len(names) == 4
+    for name in names:
+        assert all(part not in name for part in (SECRET, CLIENT, TENANT))
+
+
+def test_a_given_token_is_never_cached(standin, clock, cache_dir):
+    given = standin.mint.issue("app_service", "https://ai.azure.com", "task", 600).token
+    assert EntraTokenSource(token=given, clock=clock, cache=TokenCache(cache_dir))() == given
+    assert not os.path.exists(cache_dir) or cached_files(cache_dir) == []
+
+
+def test_azure_cli_tokens_are_left_to_the_cli(standin, clock, cache_dir, tmp_path, monkeypatch):
+    standin.imds_identity = False  # no managed identity here: the chain ends at `az`
+    az = tmp_path / "bin" / "az"
+    az.write_text(
+        "#!/bin/sh\n"
+        f'echo \'{{"accessToken": "cli-token-$$", "expires_on": {int(clock.now) + 3600}, "tokenType": "Bearer"}}\'\n'
+    )
+    az.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/bin:/usr/bin")
+    source = EntraTokenSource(environ={}, clock=clock, cache=TokenCache(cache_dir))
+    assert source().startswith("cli-token-") and source.source_name == "Azure CLI"
+    assert cached_files(cache_dir) == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"HOME": "/home/u"}, "/home/u/.cache/seed.openai"),
+        ({"HOME": "/home/u", "XDG_CACHE_HOME": "/var/cache/u"}, "/var/cache/u/seed.openai"),
+        ({"HOME": "/home/u", "XDG_CACHE_HOME": "relative"}, "/home/u/.cache/seed.openai"),
+        ({"HOME": "/home/u", "SEED_OPENAI_TOKEN_CACHE": "/srv/tokens"}, "/srv/tokens"),
+        ({"HOME": "/home/u", "SEED_OPENAI_TOKEN_CACHE": "off"}, None),
+        ({"HOME": "/home/u", "SEED_OPENAI_TOKEN_CACHE": "False"}, None),
+    ],
+)
+def test_where_the_cache_lives(environ, expected):
+    assert cache_directory(environ) == expected

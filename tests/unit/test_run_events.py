@@ -1,15 +1,19 @@
 """The EDA source seed.openai.run_events, driven through main(queue, args) as
 ansible-rulebook drives it (the file run as a script's namespace, not imported), against the local server. The
 source's sleep is replaced by a clock the test steps: every poll is one step,
-and the waits it asked for are recorded instead of slept."""
+and the waits it asked for are recorded instead of slept; the source's time is
+the sum of those waits."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import logging
 import os
+import stat
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -49,6 +53,10 @@ class Clock:
         self._permits: asyncio.Queue[None] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
 
+    def now(self) -> float:
+        """The source's time: every wait it asked for has passed."""
+        return sum(self.waits)
+
     async def sleep(self, seconds: float) -> None:
         self.waits.append(seconds)
         self._parked.set()
@@ -79,7 +87,9 @@ class Harness:
         self.clock = Clock()
 
     async def start(self) -> None:
-        self.clock.task = asyncio.ensure_future(SOURCE["main"](self.queue, self.args, sleep=self.clock.sleep))
+        self.clock.task = asyncio.ensure_future(
+            SOURCE["main"](self.queue, self.args, sleep=self.clock.sleep, clock=self.clock.now)
+        )
         await self.clock.settle()
 
     def events(self) -> list[dict[str, Any]]:
@@ -147,6 +157,7 @@ def test_each_transition_is_reported_once_with_tool_calls_then_the_answer(server
         assert asked["openai_run"]["id"] == run_["id"] and asked["openai_run"]["status"] == "requires_action"
         assert [c["function"]["name"] for c in asked["tool_calls"]] == ["get_ticket"]
         assert asked["latest_answer"] is None
+        assert asked["previous_status"] in ("queued", "in_progress")
         await source.clock.step(3)
         assert source.events() == [], "a run that stays in requires_action is reported once"
         answer(server, run_, "Ticket 4711: disk full")
@@ -155,6 +166,7 @@ def test_each_transition_is_reported_once_with_tool_calls_then_the_answer(server
         assert statuses([done]) == [(run_["id"], "completed")]
         assert done["latest_answer"] == "Tool outputs: Ticket 4711: disk full"
         assert done["tool_calls"] == []
+        assert done["previous_status"] == "requires_action"
         await source.clock.step(2)
         assert source.events() == []
         await source.stop()
@@ -210,7 +222,7 @@ def test_the_first_poll_is_a_baseline_unless_include_existing(server):
     assert existing[0]["latest_answer"] == "Tool outputs: done"
 
 
-def test_503s_delay_the_events_with_growing_waits_and_lose_none(server, caplog):
+def test_503s_delay_the_events_by_whole_intervals_and_lose_none(server, caplog):
     assistant, thread = function_assistant(server), new_thread(server)
     caplog.set_level(logging.WARNING)
 
@@ -229,10 +241,10 @@ def test_503s_delay_the_events_with_growing_waits_and_lose_none(server, caplog):
 
     source, found, run_ = run(scenario)
     assert statuses(found) == [(run_["id"], "requires_action")]
-    first, second, third, *rest = source.clock.waits[1:]
-    assert 1.0 <= first <= 1.1 and 2.0 <= second <= 2.2 and 4.0 <= third <= 4.4
-    assert rest == [1.0, 1.0]
-    assert caplog.text.count("503") == 3 and "trying again" in caplog.text
+    assert source.clock.waits == [1.0] * 6, "a failed poll is tried again after one interval"
+    # The 1st and 2nd failures are logged (then the 4th, 8th...), and the return.
+    assert caplog.text.count("503") == 2 and "trying again in 1.0 s" in caplog.text
+    assert "the server answers again, after 3 failed polls over 3.0 s; polling every 1 s" in caplog.text
     assert API_KEY not in caplog.text and API_KEY not in repr(found)
 
 
@@ -251,7 +263,7 @@ def test_retry_after_and_poll_after_are_honoured_when_longer(server):
     assert run(scenario) == [7.0, 30.0, 7.0]
 
 
-def test_a_dropped_connection_backs_off_and_recovers(server):
+def test_a_dropped_connection_is_tried_again_and_recovers(server):
     assistant, thread = function_assistant(server), new_thread(server)
 
     async def scenario():
@@ -266,7 +278,7 @@ def test_a_dropped_connection_backs_off_and_recovers(server):
         return source.clock.waits, found
 
     waits, found = run(scenario)
-    assert 1.0 <= waits[1] <= 1.1 and 2.0 <= waits[2] <= 2.2 and waits[3] == 1.0
+    assert waits == [1.0] * 4
     assert [e["openai_run"]["status"] for e in found] == ["requires_action"]
 
 
@@ -454,3 +466,198 @@ def test_a_list_whose_cursor_never_moves_is_read_a_bounded_number_of_times(serve
     reads = [r for r in server.requests if r["method"] == "GET" and r["path"].endswith("/runs")]
     assert 1 <= len(reads) <= 3
     assert statuses(found) == [(found[0]["openai_run"]["id"], "requires_action")]
+
+
+# -- outages, restarts and the worker thread ----------------------------------------------------
+
+
+def plain_assistant(server) -> dict[str, Any]:
+    with server.store.lock:
+        return server.store.create_assistant({"model": "local-echo"})
+
+
+async def poll_through_an_outage(source: Harness, server, down_at: float, up_at: float, until: float) -> float:
+    """Step the source one poll at a time, the server answering 503 to every poll
+    between down_at and up_at (the source's time); the time of the first poll
+    that got through after up_at."""
+    back = None
+    while source.clock.now() < until:
+        now = source.clock.now()  # when the next poll happens
+        server.faults.clear()
+        if down_at <= now < up_at:
+            server.faults.add(Fault(method="GET", path=RUNS, status=503, times=1))
+        elif now >= up_at and back is None:
+            back = now
+        await source.clock.step(1)
+    assert back is not None
+    return back
+
+
+@pytest.mark.parametrize("interval", [2.0, 5.0])
+def test_after_a_20_s_outage_the_source_is_back_at_its_interval_within_one_interval(server, caplog, interval):
+    caplog.set_level(logging.WARNING)
+    assistant, thread = plain_assistant(server), new_thread(server)
+    with server.store.lock:
+        server.routes.advance_on_poll = False  # runs move only when the test says
+    run_ = start_run(server, thread, assistant)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "interval": interval})
+        await source.start()  # the baseline sees the run queued
+        await source.clock.step(1)
+        down_at = source.clock.now()
+        advance_to(server, run_, "completed")  # it starts and ends while the server is down
+        back = await poll_through_an_outage(source, server, down_at, down_at + 20, down_at + 60)
+        found = source.events()
+        await source.stop()
+        return source.clock.waits, back - (down_at + 20), found
+
+    waits, recovered_after, found = run(scenario)
+    assert waits == [interval] * len(waits), f"the waits grew during the outage: {waits}"
+    assert 0 <= recovered_after <= interval
+    # The jump shows: the run was last seen queued, and is reported completed once.
+    [(done)] = found
+    assert statuses(found) == [(run_["id"], "completed")] and done["previous_status"] == "queued"
+    failed = int(20 / interval)
+    assert caplog.text.count("the server answers again") == 1
+    assert f"after {failed} failed polls over 20.0 s; polling every {interval:g} s" in caplog.text
+
+
+def test_a_long_outage_is_logged_a_bounded_number_of_times(server, caplog):
+    caplog.set_level(logging.WARNING)
+    thread = new_thread(server)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]], "interval": 5})
+        await source.start()
+        server.faults.add(Fault(method="GET", path=RUNS, status=503, times=120))  # ten minutes of polls
+        await source.clock.step(121)
+        await source.stop()
+        return source.clock.waits
+
+    waits = run(scenario)
+    assert max(waits) == 5.0
+    failures = [r.getMessage() for r in caplog.records if "503" in r.getMessage()]
+    assert [line.split("(failed poll ")[-1].split(" ")[0] for line in failures[1:]] == [
+        "2",
+        "4",
+        "8",
+        "16",
+        "32",
+        "64",
+    ]
+    assert "after 120 failed polls over 600.0 s" in caplog.text
+
+
+def test_a_restart_with_a_state_file_reports_what_changed_while_it_was_down(server, tmp_path):
+    assistant, first, second = function_assistant(server), new_thread(server), new_thread(server)
+    with server.store.lock:
+        server.routes.advance_on_poll = False
+    handled = start_run(server, first, plain_assistant(server))  # no function: it can complete
+    jumper = start_run(server, second, assistant)
+    state_file = tmp_path / "state" / "runs.json"
+    state_file.parent.mkdir()
+    args = {"threads": [first["id"], second["id"]], "state_file": str(state_file)}
+
+    async def life(change=None):
+        source = Harness(server, args)
+        await source.start()
+        if change is not None:
+            change()
+        await source.clock.step(1)
+        found = source.events()
+        await source.stop()
+        return found
+
+    # The first life: a baseline with both runs queued, then one completes and is reported.
+    found = run(lambda: life(lambda: advance_to(server, handled, "completed")))
+    assert statuses(found) == [(handled["id"], "completed")]
+    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
+    # While the source is down: the queued run jumps to requires_action, a new one starts and gets there too.
+    advance_to(server, jumper, "requires_action")
+    late = start_run(server, first, assistant)
+    advance_to(server, late, "requires_action")
+    found = run(life)
+    assert statuses(found) == [(late["id"], "requires_action"), (jumper["id"], "requires_action")]
+    assert [e["previous_status"] for e in found] == [None, "queued"]
+    assert [c["function"]["name"] for c in found[1]["tool_calls"]] == ["get_ticket"]
+    saved = json.loads(state_file.read_text())["threads"]
+    assert saved == {
+        first["id"]: {late["id"]: "requires_action", handled["id"]: "completed"},
+        second["id"]: {jumper["id"]: "requires_action"},
+    }
+    # A third life with nothing changed reports nothing again.
+    assert run(life) == []
+
+
+def test_a_new_thread_in_a_resumed_source_starts_with_a_baseline(server, tmp_path):
+    assistant = function_assistant(server)
+    kept, added = new_thread(server), new_thread(server)
+    state_file = tmp_path / "runs.json"
+    old = start_run(server, added, assistant)
+    advance_to(server, old, "requires_action")
+
+    async def life(threads):
+        source = Harness(server, {"threads": threads, "state_file": str(state_file)})
+        await source.start()
+        await source.clock.step(1)
+        found = source.events()
+        await source.stop()
+        return found
+
+    assert run(lambda: life([kept["id"]])) == []
+    assert run(lambda: life([kept["id"], added["id"]])) == [], "a thread the state never saw is a baseline"
+    assert set(json.loads(state_file.read_text())["threads"]) == {kept["id"], added["id"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "is not JSON"),
+        ('{"format": 1, "threads": {}}', "is not a state file of seed.openai.run_events"),
+        ('{"format": 1, "source": "seed.openai.run_events", "threads": {"t": ["run_a"]}}', "not a map of run IDs"),
+        ("[]", "is not a state file"),
+    ],
+)
+def test_a_state_file_the_source_did_not_write_stops_it_before_anything_is_sent(server, tmp_path, content, expected):
+    state_file = tmp_path / "runs.json"
+    state_file.write_text(content)
+    message = run_until_stopped(server, {"threads": ["thread_a"], "state_file": str(state_file)})
+    assert expected in message and str(state_file) in message and "delete it" in message and "\n" not in message
+    assert server.requests == []
+    assert state_file.read_text() == content, "the file was changed"
+
+
+def test_a_state_file_in_a_missing_directory_stops_the_source(server, tmp_path):
+    message = run_until_stopped(server, {"threads": ["thread_a"], "state_file": str(tmp_path / "nowhere" / "s.json")})
+    assert "does not exist; create it first" in message and "\n" not in message
+    assert server.requests == []
+
+
+def test_one_worker_thread_makes_every_call(server, monkeypatch):
+    assistant, thread = function_assistant(server), new_thread(server)
+    callers: list[threading.Thread] = []
+    poll_thread = SOURCE["RunWatcher"].poll_thread
+
+    def recorded(self, thread_id):
+        callers.append(threading.current_thread())
+        return poll_thread(self, thread_id)
+
+    monkeypatch.setattr(SOURCE["RunWatcher"], "poll_thread", recorded)
+
+    async def scenario():
+        source = Harness(server, {"threads": [thread["id"]]})
+        await source.start()
+        start_run(server, thread, assistant)
+        await source.clock.step(5)
+        found = source.events()
+        await source.stop()
+        return found
+
+    found = run(scenario)
+    assert len(found) == 1 and len(callers) == 6
+    assert len(set(callers)) == 1, f"{len(set(callers))} threads made 6 polls"
+    (worker,) = set(callers)
+    assert worker is not threading.main_thread()
+    worker.join(timeout=STEP_LIMIT)
+    assert not worker.is_alive(), "the worker outlived the source"
