@@ -49,7 +49,10 @@ def test_short_prefixes_and_ordinary_text_are_left_alone():
     secrets = Secrets([KEY])
     # Seven characters are too few to be the key: "sk-proj" is ordinary text.
     assert secrets.redact("use sk-proj keys, not sk-pro") == "use sk-proj keys, not sk-pro"
-    assert secrets.redact("cut at sk-proj-") == "cut at ********"
+    # The key format's public prefix alone says nothing about the key...
+    assert secrets.redact("cut at sk-proj-") == "cut at sk-proj-"
+    # ...but a run that goes on into the key is blanked whole, prefix included.
+    assert secrets.redact("cut at sk-proj-A") == "cut at ********"
 
 
 def test_proxy_credentials_and_their_basic_auth_form():
