@@ -115,7 +115,7 @@ options:
         the task's, and the server did not answer with a success; a list it cannot read to its end, or an object
         that new without any marker (a server that drops metadata), stops the task instead, naming the marker.
         So nothing is created twice, and what may exist can be found by its marker.
-      - With V(false), or when the metadata already holds 16 pairs, nothing proves which object is the task's:
+      - With V(false), or when the metadata already holds 16 pairs, nothing proves which object is the task's, so
         a creation whose answer is lost is never sent again, and the task fails saying what may have been created.
     type: bool
     default: true

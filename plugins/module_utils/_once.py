@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from ._client import OpenAIClient
-from ._errors import APIError, OpenAIError, TransportError
+from ._errors import APIError, OpenAIError, TransportError, one_line
 from ._resources import whole_list
 from ._shapes import seconds
 
@@ -125,11 +125,12 @@ def send_once(
                 found = None if lookup is None else lookup()
             except MaybeCreated as unproven:
                 _acted(error, made, marker)
-                raise MaybeCreated(f"{error} Nothing was sent again: {unproven}") from None
+                raise MaybeCreated(f"{_sentence(error)} Nothing was sent again: {unproven}") from None
             except OpenAIError as lookup_error:
                 _acted(error, made, marker)
                 raise LookupFailed(
-                    f"{error} Looking for what it made failed too ({lookup_error}); " + lost_answer_note(what, marker)
+                    f"{_sentence(error)} Looking for what it made failed too ({lookup_error}); "
+                    + lost_answer_note(what, marker)
                 ) from None
             if found is not None:
                 if warn is not None:
@@ -145,6 +146,11 @@ def send_once(
                 raise
             client.spend_retry(_cause(error), _wait(error, client))
             resent = True
+
+
+def _sentence(error: OpenAIError) -> str:
+    text = str(error)
+    return text if text.endswith(".") else f"{text}."
 
 
 def _acted(error: OpenAIError, made: Optional[dict[str, Any]], marker: Optional[str]) -> None:
@@ -182,7 +188,7 @@ def find_marked(
             if carries(obj, marker):
                 return obj  # type: ignore[no-any-return]
             if isinstance(obj, dict) and _unmarked(obj) and _since(obj, window) and not unlike(obj):
-                unmarked.append(str(obj.get("id")))
+                unmarked.append(one_line(str(obj.get("id")), 80))
     if unmarked:
         more = len(unmarked) - MAX_NAMED
         named = ", ".join(unmarked[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
