@@ -116,11 +116,14 @@ options:
     description:
       - Put a marker unique to the task in the metadata of what the task creates (runs, threads, messages,
         assistants), under the key C(seed_openai_request).
-      - After an answer that is lost (a 5xx, a timeout, a reset once the request went out), the module looks for
-        the object carrying the marker, and sends the request again only when none exists. So nothing is created
-        twice, and what may exist can be found by its marker.
-      - With V(false), or when the metadata already holds 16 pairs, runs are matched by time and fields instead,
-        with a warning, and other creations are not sent again after a lost answer.
+      - After an answer that is lost (a 5xx, a timeout, a reset once the request went out, or a success whose body
+        cannot be read), the module looks for the object carrying the marker and returns it. It sends the request
+        again only when it has read the whole list, found nothing made since the request went out that could be
+        the task's, and the server did not answer with a success; a list it cannot read to its end, or an object
+        that new without any marker (a server that drops metadata), stops the task instead, naming the marker.
+        So nothing is created twice, and what may exist can be found by its marker.
+      - With V(false), or when the metadata already holds 16 pairs, nothing proves which object is the task's, so
+        a creation whose answer is lost is never sent again, and the task fails saying what may have been created.
     type: bool
     default: true
 notes:

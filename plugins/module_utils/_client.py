@@ -49,6 +49,7 @@ from ._errors import (
     parse_error_body,
     retries_text,
     root_cause,
+    type_text,
 )
 from ._secrets import Secrets, proxy_credentials
 from ._version import COLLECTION_VERSION
@@ -87,10 +88,15 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def check_no_control(name: str, value: str, show: bool = True) -> None:
+    if _CONTROL.search(value):
+        shown = f" {value!r}" if show else ""
+        raise InvalidInput(f"{name}{shown} contains a line break or control character; remove it")
+
+
 def check_header_value(name: str, value: str, show: bool = True) -> None:
     shown = f" {value!r}" if show else ""
-    if _CONTROL.search(value):
-        raise InvalidInput(f"{name}{shown} contains a line break or control character; remove it")
+    check_no_control(name, value, show)
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
@@ -184,8 +190,15 @@ class Settings:
             check_secret("api_key", self.api_key)
         if self.organization:
             check_header_value("organization", self.organization)
+        if self.api_version is not None:
+            check_no_control("api_version", str(self.api_version))
         for name, value in self.headers.items():
             check_header_value(f"headers name {name!r}", str(name))
+            if isinstance(value, (dict, list, tuple, set)):
+                raise InvalidInput(
+                    f"headers value of {name!r} is {type_text(value)}; a header carries one text value "
+                    "(for structured data, pass it through the to_json filter)"
+                )
             check_header_value(f"headers value of {name!r}", str(value), show=False)
         check_timeout(self.timeout)
         count = self.max_retry_count
@@ -355,20 +368,15 @@ class OpenAIClient:
             self._deadline = _absolute(deadline, time_limit)
             response = self._send(method, url, body, query, False, retry_server_errors)
             try:
-                raw = read_capped(self._body(response, method, url, time_limit), JSON_LIMIT, what)
-            finally:
-                response.close()
-            try:
-                return json.loads(raw), response.headers
-            except (ValueError, RecursionError):
-                raise APIError(
-                    response.status_code,
-                    response.reason or "OK",
-                    {"type": "invalid_response", "code": None, "param": None, "message": "the answer is not JSON"},
-                    response.headers.get("x-request-id"),
-                    redact_url(url),
-                    note=f"{what} answered something that is not JSON",
-                ) from None
+                try:
+                    raw = read_capped(self._body(response, method, url, time_limit), JSON_LIMIT, what)
+                finally:
+                    response.close()
+                return _decoded(raw, what, response.status_code), response.headers
+            except OpenAIError as error:
+                # The server answered 2xx: what the call asked for was done, whatever came of its body.
+                error.answered = True
+                raise
         except OpenAIError as error:
             raise self._cleaned(error) from None
         finally:
@@ -404,8 +412,9 @@ class OpenAIClient:
                 chunks = body_chunks(response, what, self.timeout, end, self._limit_text(time_limit))
                 for line in split_lines(_capped(chunks, total_limit, what), what):
                     yield self.redact(line.decode("utf-8", errors="replace"))
-            except TransportError as error:
-                if not isinstance(error, DeadlineExceeded):
+            except OpenAIError as error:
+                error.answered = True  # a 2xx came: the call was acted on
+                if isinstance(error, TransportError) and not isinstance(error, DeadlineExceeded):
                     error.args = (f"the event stream from {redact_url(url)} broke: {error}",)
                 raise
             finally:
@@ -521,6 +530,8 @@ class OpenAIClient:
         if response.status_code >= 300:
             try:
                 raw = read_prefix(self._body(response, method, url), ERROR_BODY_LIMIT)
+            except BadAnswer:
+                raw = b""  # an error body in an encoding not asked for: the status still tells
             finally:
                 response.close()
             raise self._api_error(response, raw, url, self.retries_done > retries_before, method)
@@ -586,6 +597,19 @@ def _absolute(deadline: float | None, time_limit: float | None) -> float | None:
     """The earlier of an absolute deadline and one `time_limit` seconds from now."""
     ends = [end for end in (deadline, None if time_limit is None else time.monotonic() + time_limit) if end is not None]
     return min(ends) if ends else None
+
+
+def _decoded(raw: bytes, what: str, status: int) -> Any:
+    """The JSON of a 2xx body; BadAnswer when it is not JSON, not UTF-8, or nested beyond what Python parses."""
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        problem = "that is not UTF-8"
+    except ValueError:
+        problem = "that is not JSON"
+    except RecursionError:
+        problem = "nested too deep to read"
+    raise BadAnswer(f"{what} answered {status} with a body {problem}")
 
 
 def _capped(chunks: Iterator[bytes], limit: int, what: str) -> Iterator[bytes]:

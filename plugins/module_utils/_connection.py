@@ -54,7 +54,10 @@ def header_from_env(environ: Mapping[str, str]) -> Optional[dict[str, str]]:
 
 def is_foundry_endpoint(api_base: Optional[str]) -> bool:
     """An Azure AI Foundry project endpoint (https://<resource>.services.ai.azure.com/api/projects/<project>)."""
-    parts = urlsplit(api_base or "")
+    try:
+        parts = urlsplit(api_base or "")
+    except ValueError:
+        return False  # not a URL: the client refuses it, naming api_base
     host = (parts.hostname or "").lower()
     return host.endswith(".services.ai.azure.com") or "/api/projects/" in parts.path + "/"
 

@@ -36,6 +36,10 @@ _TYPE_NAMES = {
 class OpenAIError(Exception):
     """Base of every error the client raises; str() is a one-line message."""
 
+    # True when the server had answered 2xx before the failure (the body could
+    # not be read, broke, or is not what the endpoint returns): it acted.
+    answered = False
+
     def add_note_to_message(self, note: str) -> None:
         message = str(self)
         self.args = (f"{message}{'' if message.endswith('.') else '.'} {note}",)
@@ -94,6 +98,8 @@ class APIError(OpenAIError):
 
 class BadAnswer(OpenAIError):
     """The server answered 2xx with something that is not what the endpoint returns."""
+
+    answered = True
 
 
 def root_cause(exc: BaseException) -> str:

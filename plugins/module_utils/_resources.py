@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable, Optional
 
-from ._client import OpenAIClient, path_segment
-from ._errors import BadAnswer, InvalidInput, expect_object, one_line
+from ._client import OpenAIClient, path_segment, redact_url
+from ._errors import BadAnswer, InvalidInput, OpenAIError, expect_object, one_line
 from ._ids import from_json_text, resolve_id
 
 MAX_PAGES = 100
@@ -54,6 +54,53 @@ def _cursor(page: dict[str, Any], data: list[Any]) -> str | None:
         last = data[-1]
         cursor = last.get("id") if isinstance(last, dict) else None
     return cursor if isinstance(cursor, str) and cursor else None
+
+
+class ListIncomplete(OpenAIError):
+    """A list could not be read to its end: what it holds is not known."""
+
+
+def whole_list(
+    client: OpenAIClient, url: str, query: dict[str, Any], max_pages: int = MAX_PAGES
+) -> Iterator[tuple[list[Any], Mapping[str, str]]]:
+    """Every page of a cursor-paged list, to its end, with its headers.
+
+    Nothing the server says about order or size is relied on: pages are
+    followed by their cursor until has_more is no longer true. A list that
+    cannot be read to its end (a cursor or page given twice, as when `after`
+    is ignored; has_more without a cursor or items; more than max_pages
+    pages) raises ListIncomplete: what it holds is not known."""
+    query = dict(query)
+    what = f"GET {redact_url(url)}"
+    cursors: set[str] = set()
+    seen: set[str] = set()
+    for _page in range(max_pages):
+        answer, headers = client.exchange("GET", url, query=query)
+        page = expect_object(answer, what, "list")
+        data = page.get("data")
+        if not isinstance(data, list):
+            raise BadAnswer(f"{what} answered a list without a data array")
+        ids = {item["id"] for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)}
+        if ids and ids <= seen:
+            raise ListIncomplete(
+                f"{what} could not be read to its end: it sent a page it had sent before (it may ignore after)"
+            )
+        seen |= ids
+        yield data, headers
+        if page.get("has_more") is not True:
+            return
+        cursor = _cursor(page, data) if data else None
+        if cursor is None:
+            problem = "said it has more but gave no cursor" if data else "said it has more but sent an empty page"
+            raise ListIncomplete(f"{what} could not be read to its end: it {problem}")
+        if cursor in cursors:
+            raise ListIncomplete(
+                f"{what} could not be read to its end: it gave the cursor {one_line(cursor, 60)!r} twice "
+                "(it may ignore after)"
+            )
+        cursors.add(cursor)
+        query["after"] = cursor
+    raise ListIncomplete(f"{what} could not be read to its end: it has more than {max_pages} pages")
 
 
 def pages(

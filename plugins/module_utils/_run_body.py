@@ -21,6 +21,8 @@ TOOL_FLAGS = {"use_code_interpreter": "code_interpreter", "use_retrieval": "file
 REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 INCLUDE_FIELDS = ["step_details.tool_calls[*].file_search.results[*].content"]
 MIN_TOKENS = 256
+# Beyond this, a JSON number loses digits in many parsers (IEEE 754 doubles).
+MAX_JSON_INTEGER = 2**53 - 1
 
 
 def tool_flags(params: dict[str, Any]) -> dict[str, bool | None]:
@@ -90,6 +92,13 @@ def check_ranges(params: dict[str, Any]) -> None:
         value = params.get(option)
         if value is not None and not low <= value <= high:
             raise InvalidInput(f"{option} must be between {low} and {high}, got {value:g}")
+    for option in ("max_prompt_tokens", "max_completion_tokens", "last_messages"):
+        value = params.get(option)
+        if isinstance(value, int) and abs(value) > MAX_JSON_INTEGER:
+            raise InvalidInput(
+                f"{option} must be at most {MAX_JSON_INTEGER} (2^53 - 1, the largest integer JSON carries exactly), "
+                f"got a number of {len(str(abs(value)))} digits"
+            )
     for option in ("max_prompt_tokens", "max_completion_tokens"):
         value = params.get(option)
         if value is not None and value < MIN_TOKENS:

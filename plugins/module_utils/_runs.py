@@ -4,26 +4,23 @@
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from ._client import OpenAIClient, redact_url
-from ._errors import APIError, BadAnswer, OpenAIError, expect_object
-from ._once import LookupFailed, ambiguous, carries, lost_answer_note, send_once, with_marker
-from ._polling import wait_for_run
+from ._errors import APIError, OpenAIError, expect_object
+from ._once import find_marked, send_once, with_marker
+from ._polling import RunNotFinished, wait_for_run
 from ._resources import assistant_url, thread_url
 from ._run_body import needs_assistant_tools, tool_flags
-from ._shapes import message_text, seconds
+from ._shapes import message_text
 from ._streaming import StreamFailed, read_run_stream
 from ._validation import merge_tools
 
 _ACTIVE_RUN = re.compile(r"already has an active run (\S+?)\.?$")
-# Slack, in seconds, around the window in which our run can have been created
-# (the Date header and created_at have one-second resolution).
-WINDOW_SLACK = 2
 
 Warn = Optional[Callable[[str], None]]
 
@@ -44,6 +41,7 @@ def start_run(
     params: dict[str, Any],
     warn: Warn = None,
     marker: Optional[str] = None,
+    made: Optional[dict[str, Any]] = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Start the run; return it (the final run when streaming) and the
     streamed text (None when not streaming).
@@ -54,8 +52,9 @@ def start_run(
     Creating a run is not idempotent, so the request is sent once (see
     _once.py): the run carries the task's marker in its metadata, and after an
     answer that leaves it unknown whether the run was created, the thread's
-    newest runs are searched for it before anything is sent again. A new
-    thread and its run cannot be looked up, so that call is never resent.
+    runs are searched for it before anything is sent again. A new thread and
+    its run cannot be looked up, and without a marker nothing proves which
+    run is the task's, so those calls are never resent.
     """
     if needs_assistant_tools(params):
         assistant = client.request("GET", assistant_url(client, body["assistant_id"]))
@@ -68,20 +67,20 @@ def start_run(
     endpoint = f"POST {redact_url(url)}"
     started = time.time()
     lookup = None
-    if thread_id is not None:
-        found_thread: str = thread_id
+    if thread_id is not None and marker is not None:
+        found_thread, found_marker = thread_id, marker
 
         def lookup() -> Optional[dict[str, Any]]:
-            return find_created_run(client, found_thread, body, marker, started, warn)
+            return find_created_run(client, found_thread, body, found_marker, started)
 
     if params.get("stream"):
-        return _stream_run(client, url, body, query, params, marker, lookup, warn)
+        return _stream_run(client, url, body, query, params, marker, lookup, warn, made)
 
     def send() -> dict[str, Any]:
         answer = client.request("POST", url, body, query, retry_server_errors=False)
         return expect_object(answer, endpoint, "thread.run", ("id", "thread_id"))
 
-    run = send_once(client, send, "a run", marker, lookup, also_ambiguous=_active_run, warn=warn)
+    run = send_once(client, send, "a run", marker, lookup, also_ambiguous=_active_run, warn=warn, made=made)
     return run, None
 
 
@@ -103,54 +102,65 @@ def _stream_run(
     marker: Optional[str],
     lookup: Any,
     warn: Warn,
+    made: Optional[dict[str, Any]],
 ) -> tuple[dict[str, Any], str | None]:
-    """Follow the run's events. A stream that breaks, a server that answers
-    plain JSON, or an answer lost before the first event falls back to the run
-    (seen, parsed, or found by its marker) and polls it; wait_timeout bounds
-    the stream and the fallback together."""
+    """Follow the run's events. A stream that breaks once it showed the run,
+    or a server that answers plain JSON, falls back to polling that run; a
+    stream lost or unreadable before its first run event is an ambiguous
+    answer like any other (_once.send_once): the run is found by its marker
+    and followed by polling, or never started twice. wait_timeout bounds the
+    stream and the fallback together."""
     limit = float(params.get("wait_timeout") or 600)
     deadline = time.monotonic() + limit
-    seen: list[str] = []
 
-    def kept(lines: Any) -> Any:
-        size = 0
-        for line in lines:
-            if size < JSON_FALLBACK_LIMIT:
-                seen.append(line)
-                size += len(line)
-            yield line
+    def send() -> Any:
+        seen: list[str] = []
 
-    run: Optional[dict[str, Any]] = None
-    try:
-        lines = client.stream_lines("POST", url, dict(body, stream=True), query, False, time_limit=limit)
-        return read_run_stream(kept(lines))
-    except StreamFailed as error:
-        if not error.broken:
-            raise  # the server's own error event, or bad data: the run is in the failure
-        run = error.run or _json_run("\n".join(seen))
-        failure: OpenAIError = error
-        if run is not None and warn is not None:
-            how = "answered the stream request with plain JSON" if error.run is None else f"stream broke ({error})"
-            warn(f"the server {how}; run {run['id']} is followed by polling")
-    except OpenAIError as error:
-        if not ambiguous(error):
-            raise
-        failure = error
-    if run is None:
-        if lookup is None:
-            failure.add_note_to_message(lost_answer_note("a run", marker))
-            raise failure
+        def kept(lines: Any) -> Any:
+            size = 0
+            for line in lines:
+                if size < JSON_FALLBACK_LIMIT:
+                    seen.append(line)
+                    size += len(line)
+                yield line
+
         try:
-            run = lookup()
-        except OpenAIError as lookup_error:
-            raise LookupFailed(f"{failure} Looking for the run failed too ({lookup_error})") from None
-        if run is None:
-            raise failure
-        if warn is not None:
-            warn(f"the stream was lost ({failure}); run {run['id']} had been created and is followed by polling")
-    left = max(deadline - time.monotonic(), 0.001)
-    run = wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
+            lines = client.stream_lines("POST", url, dict(body, stream=True), query, False, deadline=deadline)
+            return read_run_stream(kept(lines))
+        except StreamFailed as error:
+            if error.run is not None and not error.broken:
+                raise  # the server's own error event, or bad data: the run is in the failure
+            run = error.run or _json_run("\n".join(seen))
+            if run is None:
+                raise
+            if warn is not None:
+                how = "answered the stream request with plain JSON" if error.run is None else f"stream broke ({error})"
+                warn(f"the server {how}; run {run['id']} is followed by polling")
+            return run
+
+    outcome = send_once(client, send, "a run", marker, lookup, also_ambiguous=_active_run, warn=warn, made=made)
+    if isinstance(outcome, tuple):
+        return outcome
+    run = follow_run(client, outcome, params, deadline, limit)
     return run, run_answer(client, run)
+
+
+def follow_run(
+    client: OpenAIClient, run: dict[str, Any], params: Mapping[str, Any], deadline: float, limit: float
+) -> dict[str, Any]:
+    """Poll `run` to its end within what is left of a limit (`limit` seconds,
+    wait_timeout, ending at the time.monotonic() `deadline`) that something
+    before the wait (a stream, runs waited out) used part of. A wait cut at
+    the deadline names the whole limit, not the part left of it."""
+    left = max(deadline - time.monotonic(), 0.001)
+    try:
+        return wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
+    except RunNotFinished as error:
+        raise RunNotFinished(
+            f"Run {error.run.get('id')} is still {error.run.get('status')} after {limit:g} s (wait_timeout); "
+            "it goes on on the server",
+            error.run,
+        ) from None
 
 
 JSON_FALLBACK_LIMIT = 1 << 20
@@ -179,42 +189,13 @@ def run_answer(client: OpenAIClient, run: dict[str, Any]) -> str:
 
 
 def find_created_run(
-    client: OpenAIClient,
-    thread_id: str,
-    body: dict[str, Any],
-    marker: Optional[str],
-    started: float,
-    warn: Warn = None,
+    client: OpenAIClient, thread_id: str, body: dict[str, Any], marker: str, started: float
 ) -> dict[str, Any] | None:
     """The run this task's POST created, if the thread has one: the run that
-    carries the task's marker. Without a marker (metadata full, or marking
-    off), a run of the same assistant and metadata created since the POST went
-    out, by the server's own clock, with a warning: that match is a guess.
-    A lookup that fails raises: it is never read as "nothing was created"."""
-    page, headers = client.exchange("GET", create_url(client, thread_id), query={"limit": 20, "order": "desc"})
-    runs = page.get("data") if isinstance(page, dict) else None
-    if not isinstance(runs, list):
-        raise BadAnswer(f"GET {redact_url(create_url(client, thread_id))} answered no list of runs")
-    if marker is not None:
-        return next((run for run in runs if carries(run, marker)), None)
-    server_now = _header_time(headers.get("Date")) or time.time()
-    earliest = server_now - (time.time() - started) - WINDOW_SLACK
-    found = next((run for run in runs if _is_ours(run, body, earliest)), None)
-    if found is not None and warn is not None:
-        warn(f"run {found.get('id')} was matched by time and fields, not by a marker; check that it is this task's")
-    return found
+    carries the task's marker (see _once.find_marked). A run of another
+    assistant is never the task's, with or without a marker."""
 
+    def unlike(run: dict[str, Any]) -> bool:
+        return run.get("assistant_id") not in (None, body["assistant_id"])
 
-def _header_time(value: str | None) -> float | None:
-    parsed = email.utils.parsedate_tz(value) if value else None
-    return None if parsed is None else float(email.utils.mktime_tz(parsed))
-
-
-def _is_ours(run: Any, body: dict[str, Any], earliest: float) -> bool:
-    if not isinstance(run, dict) or run.get("assistant_id") != body["assistant_id"]:
-        return False
-    created = seconds(run.get("created_at"))
-    if created is None or created < earliest:
-        return False
-    # The model is not compared: servers store a resolved name (gpt-4o-2024-08-06 for gpt-4o).
-    return "metadata" not in body or run.get("metadata") == body["metadata"]
+    return find_marked(client, create_url(client, thread_id), marker, started, "run", unlike)

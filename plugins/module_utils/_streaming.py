@@ -15,6 +15,9 @@ class StreamFailed(OpenAIError):
     """An `error` event, bad data, or a stream that ended before [DONE];
     `run` is the last run the stream showed (None before the first)."""
 
+    # A stream comes after a 2xx: the call was acted on, even when no run showed.
+    answered = True
+
     def __init__(self, message: str, run: dict[str, Any] | None, broken: bool = False) -> None:
         super().__init__(message)
         self.run = run

@@ -278,7 +278,7 @@ def test_one_retry_budget_bounds_every_resend_of_a_run_creation(waits):
     with HostileServer(script) as server:
         client = client_for(server, max_retry_count=2)
         with pytest.raises(APIError) as caught:
-            _runs.start_run(client, "thread_1", {"assistant_id": "asst_1"}, {})
+            _runs.start_run(client, "thread_1", {"assistant_id": "asst_1"}, {}, marker="0" * 32)
     assert server.count("POST") == 3
     assert len(waits) == 2
     assert str(caught.value).count("Gave up after 2 retries") == 1

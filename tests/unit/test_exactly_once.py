@@ -119,7 +119,8 @@ def test_another_hosts_active_run_is_not_taken_as_ours(run_module):
     with AssistantsServer(api_key=API_KEY, advance_on_poll=False) as server:
         assistant = server.store.create_assistant({"model": "local-echo"})
         thread = server.store.create_thread({})
-        other = server.store.create_run(thread["id"], {"assistant_id": assistant["id"], "additional_instructions": "b"})
+        # The other host runs this collection too: its run carries its own marker.
+        other = server.store.create_run(thread["id"], {"assistant_id": assistant["id"], "metadata": {MARKER: "1" * 32}})
         # Our POST gets a 503 that created nothing; the resend meets the other host's run.
         server.faults.add(Fault(method="POST", path=f"/threads/{thread['id']}/runs", status=503))
         args = {"api_base": server.api_base, "api_key": API_KEY, "max_retry_count": 2}

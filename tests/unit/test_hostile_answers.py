@@ -17,7 +17,7 @@ from ansible_collections.seed.openai.plugins.module_utils._errors import (
     parse_error_body,
 )
 from ansible_collections.seed.openai.plugins.module_utils._polling import check_outcome, wait_for_run
-from ansible_collections.seed.openai.plugins.module_utils._resources import pages
+from ansible_collections.seed.openai.plugins.module_utils._resources import ListIncomplete, pages, whole_list
 from ansible_collections.seed.openai.plugins.module_utils._shapes import message_text
 from ansible_collections.seed.openai.plugins.module_utils._streaming import read_run_stream
 from ansible_collections.seed.openai.plugins.module_utils._tasks._shape import function_calls
@@ -216,3 +216,61 @@ def test_stream_parts_of_the_wrong_shape_are_skipped():
         lines += [f"event: {event}", f"data: {json.dumps(data)}", ""]
     run, text = read_run_stream([*lines, "data: [DONE]"])
     assert run["id"] == "run_1" and text == ""
+
+
+class Pages(Stub):
+    """A client whose list answers come from `page(query, calls)`."""
+
+    def __init__(self, page):
+        super().__init__(None)
+        self.page = page
+        self.queries = []
+
+    def exchange(self, method, url, *args, query=None, **kwargs):
+        self.calls += 1
+        self.queries.append(dict(query or {}))
+        return self.page(query or {}, self.calls), {}
+
+
+def item(number):
+    return {"id": f"m{number}"}
+
+
+@pytest.mark.parametrize(
+    "page, problem",
+    [
+        (
+            lambda query, calls: {"data": [item(1)], "has_more": True, "last_id": "m1"},
+            "it sent a page it had sent before (it may ignore after)",
+        ),
+        (
+            lambda query, calls: {"data": [item(calls)], "has_more": True, "last_id": "same"},
+            "it gave the cursor 'same' twice (it may ignore after)",
+        ),
+        (lambda query, calls: {"data": [item(calls)], "has_more": True}, "it has more than 5 pages"),
+        (lambda query, calls: {"data": [], "has_more": True}, "it said it has more but sent an empty page"),
+        (
+            lambda query, calls: {"data": [{"name": "no id"}], "has_more": True},
+            "it said it has more but gave no cursor",
+        ),
+    ],
+    ids=["page-repeated", "cursor-repeated", "endless", "empty-page-with-more", "no-cursor"],
+)
+def test_a_whole_list_that_cannot_be_read_to_its_end_raises(page, problem):
+    stub = Pages(page)
+    with pytest.raises(ListIncomplete) as caught:
+        list(whole_list(stub, "http://h/v1/threads/t/runs", {"limit": 100}, max_pages=5))
+    assert str(caught.value) == f"GET http://h/v1/threads/t/runs could not be read to its end: {problem}"
+    assert stub.calls <= 5
+
+
+def test_a_whole_list_follows_cursors_to_the_end_whatever_the_page_size():
+    def page(query, calls):
+        start = int(query.get("after", "m0")[1:]) + 1
+        size = 3 if calls < 3 else 2  # a server that gives fewer items than asked for
+        return {"data": [item(n) for n in range(start, start + size)], "has_more": calls < 3}
+
+    stub = Pages(page)
+    items = [obj["id"] for data, _headers in whole_list(stub, "http://h/v1/x", {"limit": 100}) for obj in data]
+    assert items == ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"]
+    assert [q.get("after") for q in stub.queries] == [None, "m3", "m6"]

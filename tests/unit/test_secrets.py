@@ -49,7 +49,82 @@ def test_short_prefixes_and_ordinary_text_are_left_alone():
     secrets = Secrets([KEY])
     # Seven characters are too few to be the key: "sk-proj" is ordinary text.
     assert secrets.redact("use sk-proj keys, not sk-pro") == "use sk-proj keys, not sk-pro"
-    assert secrets.redact("cut at sk-proj-") == "cut at ********"
+    # The key format's public prefix alone says nothing about the key...
+    assert secrets.redact("cut at sk-proj-") == "cut at sk-proj-"
+    # ...but a run that goes on into the key is blanked whole, prefix included.
+    assert secrets.redact("cut at sk-proj-A") == "cut at ********"
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def core_windows(secret):
+    """Every 8 characters that only `secret` decides: of it, and of its base64 at each alignment."""
+    forms = [secret] + [base64.b64encode(b"\0" * a + secret.encode()).decode()[2:-4] for a in range(3)]
+    return {form[i : i + 8] for form in forms for i in range(len(form) - 7)}
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        KEY[4:],
+        KEY[9:17],
+        KEY[20:],
+        KEY[-8:],
+        b64(KEY),
+        b64("x" + KEY),
+        b64("xy" + KEY),
+        b64(f"Bearer {KEY}"),
+        b64(f"alice:{KEY}"),
+        base64.urlsafe_b64encode(f"Bearer {KEY}".encode()).decode(),
+        quote(KEY[5:], safe=""),
+        " ".join(KEY[3:20]),
+    ],
+    ids=[
+        "first-4-dropped",
+        "any-8-in-the-middle",
+        "a-tail",
+        "the-last-8",
+        "base64",
+        "base64-aligned-1",
+        "base64-aligned-2",
+        "bearer-base64",
+        "basic-user-password",
+        "bearer-base64-urlsafe",
+        "cut-and-quoted",
+        "cut-and-spaced",
+    ],
+)
+def test_any_run_of_eight_characters_of_the_key_is_redacted_in_every_form(shown):
+    redacted = Secrets([KEY]).redact(f"Error: {shown} was refused")
+    assert "********" in redacted and redacted.startswith("Error: ") and redacted.endswith(" was refused")
+    compact = "".join(redacted.split())
+    assert [window for window in core_windows(KEY) if window in compact] == []
+
+
+def test_seven_characters_are_too_few_and_public_prefixes_stay():
+    secrets = Secrets([KEY, "sk-svcacct-0123456789abcdefXYZ"])
+    assert secrets.redact(f"see {KEY[9:16]} and {KEY[20:27]}") == f"see {KEY[9:16]} and {KEY[20:27]}"
+    text = "keys look like sk-proj-..., sk-svcacct-... or sk-..."
+    assert secrets.redact(text) == text
+
+
+@pytest.mark.parametrize("value", ["12345", "  1234  ", "x"])
+def test_values_below_the_minimum_length_are_never_masked(value):
+    assert Secrets([value]).redact(f"error 12345 at {value}") == f"error 12345 at {value}"
+
+
+def test_values_of_six_or_seven_characters_are_masked_whole_only():
+    secrets = Secrets(["abc123", "q1w2e3r"])
+    assert secrets.redact("abc123 abc12 q1w2e3r q1w2e3") == "******** abc12 ******** q1w2e3"
+
+
+def test_redaction_keeps_the_text_around_every_secret():
+    secrets = Secrets([KEY, "gw-token-98765-zzz"])
+    text = f"a {KEY[10:30]} b\n c gw-token-98765-zzz d {b64('Bearer ' + KEY)} e"
+    # The base64 of "Bearer " and the padding after the key say nothing about it.
+    assert secrets.redact(text) == "a ******** b\n c ******** d QmVhcmVyIH********A== e"
 
 
 def test_proxy_credentials_and_their_basic_auth_form():

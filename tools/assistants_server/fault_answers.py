@@ -17,6 +17,9 @@ from urllib.parse import quote
 from .faults import HOLD_CAP_SECONDS, UNSET, Fault, gzip_bomb
 
 ECHO_MESSAGE_LENGTH = 400
+# Past the client's 16 MiB cap on a JSON answer.
+OVER_CAP_SIZE = 16 * 1024 * 1024 + 1024
+DEPTH = 100_000
 _FILLER = "The upstream gateway refused the request because the credentials it carried were not accepted. "
 
 
@@ -40,6 +43,23 @@ def echo_message(form: str, headers: dict[str, str]) -> str:
     head_length = max(0, ECHO_MESSAGE_LENGTH - len(tail))
     head = (_FILLER * (head_length // len(_FILLER) + 1))[:head_length]
     return head + tail
+
+
+def unreadable_body(kind: str) -> tuple[bytes, str]:
+    """A 2xx body that cannot be read as the answer it stands for, and its Content-Type."""
+    if kind == "not_json":
+        return b"Created. Thank you for your request.", "application/json"
+    if kind == "bad_utf8":
+        return b'{"id": "run_\xff\xfe", "object": "thread.run"}', "application/json"
+    if kind == "deep":
+        return b"[" * DEPTH + b"]" * DEPTH, "application/json"
+    if kind == "over_cap":
+        return b'{"pad": "' + b"x" * OVER_CAP_SIZE + b'"}', "application/json"
+    if kind == "wrong_shape":
+        return b'{"object": "list", "data": []}', "application/json"
+    if kind == "garbage_event":
+        return b"event: thread.run.created\ndata: {not json at all\n\ndata: [DONE]\n\n", "text/event-stream"
+    raise ValueError(f"no unreadable body of kind {kind!r}")
 
 
 class FaultAnswers:
@@ -137,6 +157,12 @@ class FaultAnswers:
                     return
         except OSError:
             self.hang_up()
+
+    def send_unreadable(self, kind: str, status: int, record: dict[str, Any]) -> None:
+        """unreadable: a 2xx whose body cannot be read (the work done or not, as `after` says)."""
+        data, content_type = unreadable_body(kind)
+        self.send_raw(status, data, content_type, record)
+        record["response"].update(unreadable=kind, schema=None)
 
     def send_scripted(self, fault: Fault, record: dict[str, Any], headers: dict[str, str]) -> bool:
         """gzip_bomb, json, echo_auth: True when the fault was one of these."""

@@ -17,6 +17,9 @@ from typing import Any, Optional
 HOLD_CAP_SECONDS = 600.0
 BOMB_INFLATED_SIZE = 1 << 30  # 1 GiB
 ECHO_AUTH_FORMS = ("plain", "urlencoded", "spaced", "proxy_b64")
+# 2xx bodies a client cannot read (see fault_answers.unreadable_body).
+UNREADABLE_KINDS = ("not_json", "bad_utf8", "deep", "over_cap", "wrong_shape", "garbage_event")
+STREAM_KINDS = ("break", "cut", "error")
 
 
 class _Unset:
@@ -56,8 +59,9 @@ class Fault:
     delay: float = 0.0
     # Process the request (create the run...) before the fault applies.
     after: bool = False
-    # For a streamed answer: "break" stops it halfway without [DONE], "error"
-    # sends an error event after the first event.
+    # For a streamed answer: "break" stops it halfway without [DONE], "cut"
+    # resets it before its first event is whole, "error" sends an error event
+    # after the first event.
     stream: Optional[str] = None
     # Answer with a redirect to this URL instead (Location header).
     redirect: Optional[str] = None
@@ -83,10 +87,17 @@ class Fault:
     # Answer list requests with has_more always true and the same page (so the
     # same last_id) whatever `after` asks for.
     endless_list: bool = False
+    # Answer `status` (default 200) with a body that cannot be read: one of
+    # UNREADABLE_KINDS (with `after`, once the work is done).
+    unreadable: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.echo_auth is not None and self.echo_auth not in ECHO_AUTH_FORMS:
             raise ValueError(f"echo_auth must be one of {', '.join(ECHO_AUTH_FORMS)}, not {self.echo_auth!r}")
+        if self.unreadable is not None and self.unreadable not in UNREADABLE_KINDS:
+            raise ValueError(f"unreadable must be one of {', '.join(UNREADABLE_KINDS)}, not {self.unreadable!r}")
+        if self.stream is not None and self.stream not in STREAM_KINDS:
+            raise ValueError(f"stream must be one of {', '.join(STREAM_KINDS)}, not {self.stream!r}")
 
     @property
     def needs_answer(self) -> bool:

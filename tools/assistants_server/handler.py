@@ -127,17 +127,30 @@ class Handler(FaultAnswers, BaseHTTPRequestHandler):
                 except ValueError:
                     raise ApiError(400, "We could not parse the JSON body of your request.") from None
             query = record["query"]
-            if endless:  # the same page whatever the cursor says
+            if endless or app.ignores_after or app.endless_pages:  # the first page whatever the cursor says
                 query = {k: v for k, v in query.items() if k not in ("after", "before")}
+            if app.ignores_order:  # oldest first, whatever `order` asks for
+                query = dict(query, order="asc")
             status, payload, schema = app.routes.dispatch(self.command, path, query, body)
             if isinstance(payload, Stream):
                 return status, payload, schema
-            if endless and isinstance(payload, dict) and payload.get("object") == "list":
-                payload = dict(payload, has_more=True)
+            if isinstance(payload, dict) and payload.get("object") == "list":
+                if endless:
+                    payload = dict(payload, has_more=True)
+                if app.endless_pages:
+                    payload = self.endless_page(payload)
             return status, mode.present(payload), schema if contract else None
         except ApiError as error:
             status, payload = mode.render_error(error)
             return status, payload, "ErrorResponse" if contract else None
+
+    def endless_page(self, page: dict[str, Any]) -> dict[str, Any]:
+        """A page of a list without end: the first page's items under new IDs,
+        has_more always true, and a cursor never given before."""
+        number = next(self.app.page_numbers)
+        data = [dict(item, id=f"{item['id']}_p{number}") for item in page["data"]]
+        cursor = data[-1]["id"] if data else f"cursor_p{number}"
+        return dict(page, data=data, first_id=data[0]["id"] if data else cursor, last_id=cursor, has_more=True)
 
     def apply_fault(self, fault: Fault, record: dict[str, Any], answer: tuple[int, Any, str | None] | None) -> None:
         record["chaos"] = fault.chaos
@@ -175,6 +188,9 @@ class Handler(FaultAnswers, BaseHTTPRequestHandler):
             headers["Retry-After"] = fault.retry_after
         if fault.retry_after_ms is not None:
             headers["retry-after-ms"] = fault.retry_after_ms
+        if fault.unreadable is not None:
+            self.send_unreadable(fault.unreadable, fault.status or 200, record)
+            return
         if self.send_scripted(fault, record, headers):
             return
         if fault.status is None:  # a delay only: answer normally afterwards
@@ -215,6 +231,14 @@ class Handler(FaultAnswers, BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Content-Length", str(len(data) + 1000))
             self._headers_buffer.append(b"\r\n" + data)
+            self.flush_headers()
+            self.reset_connection()
+            return
+        if kind == "cut":  # 200 and a piece of the first event's first line, then a reset
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", "1000")
+            self._headers_buffer.append(b"\r\nevent: thread.ru")
             self.flush_headers()
             self.reset_connection()
             return

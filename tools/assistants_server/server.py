@@ -4,6 +4,7 @@ exchange (the exchange itself is handler.py)."""
 
 from __future__ import annotations
 
+import itertools
 import ssl
 import sys
 import threading
@@ -55,6 +56,10 @@ class AssistantsServer:
         token_check: TokenCheck | None = None,
         poll_after_ms: int | None = None,
         endless_lists: bool = False,
+        keeps_metadata: tuple[str, ...] | None = None,
+        ignores_order: bool = False,
+        ignores_after: bool = False,
+        endless_pages: bool = False,
     ) -> None:
         self.api_key = api_key
         self.verbose = verbose
@@ -63,7 +68,15 @@ class AssistantsServer:
         self.poll_after_ms = poll_after_ms
         # Every list answers has_more: true and the same page, whatever the cursor.
         self.endless_lists = endless_lists
+        # A server that forgets (see README.md, "Servers that forget"): lists
+        # always oldest first, `after` ignored, or pages without end, each
+        # with a new cursor; `keeps_metadata` (on the store) drops metadata keys.
+        self.ignores_order = ignores_order
+        self.ignores_after = ignores_after
+        self.endless_pages = endless_pages
+        self.page_numbers = itertools.count(1)
         self.store = Store()
+        self.store.keeps_metadata = keeps_metadata
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
         self.mode.configure(self.routes, self.store)
         self.faults = FaultPlan()
@@ -82,6 +95,15 @@ class AssistantsServer:
             self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
             self.scheme = "https"
         self._thread: threading.Thread | None = None
+
+    @property
+    def keeps_metadata(self) -> tuple[str, ...] | None:
+        """The metadata keys objects keep: None all, () none, else only these."""
+        return self.store.keeps_metadata
+
+    @keeps_metadata.setter
+    def keeps_metadata(self, keys: tuple[str, ...] | None) -> None:
+        self.store.keeps_metadata = None if keys is None else tuple(keys)
 
     @property
     def port(self) -> int:

@@ -39,10 +39,20 @@ class Store:
         self.model_alias: Callable[[str], str] = str
         self.tool_approvals = False
         self.incomplete_status = True
+        # The metadata keys stored: None keeps every key, () none (a server
+        # that does not store metadata), else only these (unknown keys dropped).
+        self.keeps_metadata: tuple[str, ...] | None = None
         self._counter = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._counter):06d}local"
+
+    def kept(self, metadata: Any) -> dict[str, Any]:
+        """The metadata as this server stores it."""
+        metadata = metadata or {}
+        if self.keeps_metadata is None or not isinstance(metadata, dict):
+            return metadata  # type: ignore[no-any-return]
+        return {key: value for key, value in metadata.items() if key in self.keeps_metadata}
 
     def now(self) -> int:
         # Ties within a second are ordered by ID, which only grows.
@@ -66,6 +76,7 @@ class Store:
             "response_format": "auto",
         }
         assistant.update({k: v for k, v in body.items() if k in assistant and v is not None})
+        assistant["metadata"] = self.kept(assistant["metadata"])
         self.assistants[assistant["id"]] = assistant
         return assistant
 
@@ -81,7 +92,7 @@ class Store:
             "object": "thread",
             "created_at": self.now(),
             "tool_resources": body.get("tool_resources") or {},
-            "metadata": body.get("metadata") or {},
+            "metadata": self.kept(body.get("metadata")),
         }
         self.threads[thread["id"]] = thread
         self.messages[thread["id"]] = []
@@ -140,7 +151,7 @@ class Store:
             "assistant_id": assistant_id,
             "run_id": run_id,
             "attachments": body.get("attachments") or [],
-            "metadata": body.get("metadata") or {},
+            "metadata": self.kept(body.get("metadata")),
         }
         message["completed_at"] = message["created_at"]
         self.messages[thread_id].append(message)
@@ -175,7 +186,7 @@ class Store:
             "model": self.model_alias(body.get("model") or assistant["model"]),
             "instructions": body.get("instructions") or assistant["instructions"] or "",
             "tools": assistant["tools"] if tools is None else tools,
-            "metadata": body.get("metadata") or {},
+            "metadata": self.kept(body.get("metadata")),
             "usage": None,
             "temperature": body.get("temperature", assistant["temperature"]),
             "top_p": body.get("top_p", assistant["top_p"]),

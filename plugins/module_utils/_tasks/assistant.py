@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from .._client import OpenAIClient
 from .._errors import APIError, InvalidInput, OpenAIError, expect_object
 from .._ids import resolve_id
-from .._once import carries, send_once, with_marker
-from .._resources import assistant_url, pages
+from .._once import find_marked, send_once, with_marker
+from .._resources import ListIncomplete, assistant_url, whole_list
 from .._run_body import check_ranges
 from .._task import Result, Task
 from .._validation import check_metadata, merge_tools
@@ -46,8 +47,15 @@ def find_assistant(client: OpenAIClient, params: Any) -> Optional[dict[str, Any]
             raise
     if not params["name"]:
         raise InvalidInput("give id or name to find the assistant")
-    listed = pages(client, assistant_url(client), {"limit": 100}, True)
-    named = [a for a in listed if isinstance(a, dict) and a.get("name") == params["name"] and a.get("id")]
+    named = []
+    try:
+        for data, _headers in whole_list(client, assistant_url(client), {"limit": 100}):
+            named += [a for a in data if isinstance(a, dict) and a.get("name") == params["name"] and a.get("id")]
+    except ListIncomplete as error:
+        raise ListIncomplete(
+            f"Looking for the assistant named {params['name']!r} failed: {error}; nothing is created or changed "
+            "by name without seeing every assistant (give id instead)"
+        ) from None
     if len(named) > 1:
         raise InvalidInput(f"{len(named)} assistants are named {params['name']!r}; give id to choose one")
     return named[0] if named else None
@@ -62,12 +70,18 @@ def create_assistant(client: OpenAIClient, desired: dict[str, Any], task: Task) 
             client.request("POST", url, body, retry_server_errors=False), f"POST {url}", "assistant", ("id",)
         )
 
-    def lookup() -> Optional[dict[str, Any]]:
-        return next((a for a in pages(client, url, {"limit": 100, "order": "desc"}, True) if carries(a, marker)), None)
+    def unlike(assistant: dict[str, Any]) -> bool:
+        return assistant.get("name") != body.get("name")
 
-    created: dict[str, Any] = send_once(
-        client, send, "an assistant", marker, lookup if marker else None, warn=task.warn
-    )
+    started = time.time()
+    lookup = None
+    if marker is not None:
+        found_marker = marker
+
+        def lookup() -> Optional[dict[str, Any]]:
+            return find_marked(client, url, found_marker, started, "assistant", unlike)
+
+    created: dict[str, Any] = send_once(client, send, "an assistant", marker, lookup, warn=task.warn, made=task.made)
     return created
 
 

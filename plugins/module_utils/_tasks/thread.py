@@ -63,7 +63,7 @@ def run(task: Task) -> Result:
             )
 
         # A thread cannot be looked up by its metadata: never sent twice.
-        thread = send_once(client, send, "a thread", marker)
+        thread = send_once(client, send, "a thread", marker, made=task.made)
         return dict(changed=True, thread=thread)
     current = expect_object(
         client.request("GET", thread_url(client, thread_id)), f"GET {thread_url(client, thread_id)}", "thread"

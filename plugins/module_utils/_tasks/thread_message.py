@@ -9,12 +9,13 @@ import time
 from typing import Any, Optional
 
 from .._client import OpenAIClient
-from .._errors import APIError, BadAnswer, expect_object
+from .._errors import APIError, expect_object
 from .._ids import resolve_id
-from .._once import carries, send_once, with_marker
-from .._polling import RunNotFinished, check_wait_options, wait_for_run
+from .._once import find_marked, send_once, with_marker
+from .._polling import RunNotFinished, check_wait_options
 from .._resources import run_url, thread_url
 from .._run_body import check_message
+from .._runs import follow_run
 from .._task import Result, Task
 from ._shape import placeholder
 
@@ -24,7 +25,13 @@ MAX_WAITS = 5
 
 
 def add_message(
-    client: OpenAIClient, thread_id: str, body: dict[str, Any], params: Any, marker: Optional[str], warn: Any
+    client: OpenAIClient,
+    thread_id: str,
+    body: dict[str, Any],
+    params: Any,
+    marker: Optional[str],
+    warn: Any,
+    made: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     run: dict[str, Any] = {}
     body, marker = with_marker(body, marker)
@@ -34,28 +41,31 @@ def add_message(
         answer = client.request("POST", url, body, retry_server_errors=False)
         return expect_object(answer, f"POST {url}", "thread.message", ("id",))
 
-    def lookup() -> Optional[dict[str, Any]]:
-        page = client.request("GET", url, query={"limit": 20, "order": "desc"})
-        data = page.get("data") if isinstance(page, dict) else None
-        if not isinstance(data, list):
-            raise BadAnswer(f"GET {url} answered no list of messages")
-        return next((message for message in data if carries(message, marker)), None)
+    def unlike(message: dict[str, Any]) -> bool:
+        """A message of another role, or one a run wrote, is never the one sent."""
+        return message.get("role") not in (None, body.get("role")) or bool(message.get("run_id"))
+
+    started = time.time()
+    lookup = None
+    if marker is not None:
+        found_marker = marker
+
+        def lookup() -> Optional[dict[str, Any]]:
+            return find_marked(client, url, found_marker, started, "message", unlike)
 
     # One wait_timeout for all the runs waited out, not one each.
-    deadline = time.monotonic() + float(params["wait_timeout"])
+    limit = float(params["wait_timeout"])
+    deadline = time.monotonic() + limit
     for _attempt in range(MAX_WAITS):
         try:
-            message: dict[str, Any] = send_once(
-                client, send, "a message", marker, lookup if marker else None, warn=warn
-            )
+            message: dict[str, Any] = send_once(client, send, "a message", marker, lookup, warn=warn, made=made)
             return message
         except APIError as error:
             active = ACTIVE_RUN.search(error.error.get("message") or "")
             if error.status != 400 or active is None or not params["wait_for_active_run"]:
                 raise
         run = client.request("GET", run_url(client, thread_id, active.group(1)))
-        left = max(deadline - time.monotonic(), 0.001)
-        run = wait_for_run(client, run, dict(params, wait_timeout=left))
+        run = follow_run(client, run, params, deadline, limit)
         if run.get("status") == "requires_action":
             raise RunNotFinished(
                 f"Run {run['id']} waits for tool outputs; answer them with openai_thread_run_tool_outputs "
@@ -76,4 +86,5 @@ def run(task: Task) -> Result:
         request = client.describe("POST", thread_url(client, thread_id, "messages"), body)
         message = placeholder("thread.message", dict(body, thread_id=thread_id, content=[]))
         return dict(changed=True, message=message, request=request)
-    return dict(changed=True, message=add_message(client, thread_id, body, params, task.marker, task.warn))
+    message = add_message(client, thread_id, body, params, task.marker, task.warn, task.made)
+    return dict(changed=True, message=message)

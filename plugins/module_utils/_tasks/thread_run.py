@@ -34,7 +34,7 @@ def run(task: Task) -> Result:
         if params["stream"]:
             result["text"] = ""
         return result
-    run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker)
+    run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker, made=task.made)
     task.made["run"] = run
     if params["wait"]:
         run = wait_for_run(client, run, params)

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._errors import APIError, InvalidInput, OpenAIError, expect_object, one_line
-from .._once import LookupFailed, ambiguous, send_once
+from .._once import send_once
 from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._resources import run_url, thread_and_run
-from .._runs import run_answer
+from .._runs import follow_run, run_answer
 from .._streaming import StreamFailed, read_run_stream
 from .._task import Result, Task
 from ._shape import (
@@ -228,32 +228,31 @@ def run(task: Task) -> Result:
 
 
 def _stream(task: Task, url: str, body: dict[str, Any], lookup: Any) -> tuple[dict[str, Any], Optional[str]]:
-    """Submit and follow the events; the outputs are sent once (no resend after
-    a 5xx), and a stream that breaks or is lost falls back to polling the run
-    once it has moved on. wait_timeout bounds both."""
+    """Submit and follow the events. The outputs are sent once (_once.send_once:
+    again only once the run is read and still waits for them), and a stream
+    that breaks or is lost falls back to polling the run once it has moved
+    on. wait_timeout bounds both."""
     client, params = task.client(), task.params
-    deadline = time.monotonic() + float(params["wait_timeout"])
-    try:
-        lines = client.stream_lines(
-            "POST", url, dict(body, stream=True), None, False, time_limit=params["wait_timeout"]
-        )
-        return read_run_stream(lines)
-    except OpenAIError as error:
-        broken = isinstance(error, StreamFailed) and error.broken
-        run = getattr(error, "run", None) if broken else None
-        if run is None:
-            if not (broken or ambiguous(error)):
+    limit = float(params["wait_timeout"])
+    deadline = time.monotonic() + limit
+
+    def send() -> Any:
+        try:
+            lines = client.stream_lines("POST", url, dict(body, stream=True), None, False, deadline=deadline)
+            return read_run_stream(lines)
+        except StreamFailed as error:
+            if error.run is None or not error.broken:
                 raise
-            try:
-                run = lookup()
-            except OpenAIError as lookup_error:
-                raise LookupFailed(f"{error} Reading the run failed too ({lookup_error})") from None
-            if run is None:
-                raise error from None
-        task.made["run"] = run
-        task.warn(f"the stream was lost ({error}); run {run.get('id')} took the outputs and is followed by polling")
-    left = max(deadline - time.monotonic(), 0.001)
-    run = wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
+            task.made["run"] = error.run
+            run_id = error.run.get("id")
+            task.warn(f"the stream broke ({error}); run {run_id} took the outputs and is followed by polling")
+            return error.run
+
+    outcome = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=_refused, warn=task.warn)
+    if isinstance(outcome, tuple):
+        return outcome
+    task.made["run"] = outcome
+    run = follow_run(client, outcome, params, deadline, limit)
     return run, run_answer(client, run)
 
 
