@@ -9,9 +9,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from ._client import OpenAIClient
 from ._errors import DeadlineExceeded, InvalidInput, OpenAIError, expect_object, one_line
-from ._resources import run_url
 from ._validation import check_number
 
 RUN_STATUSES = [
@@ -81,24 +79,30 @@ def _still_running(run: dict[str, Any], params: Mapping[str, Any]) -> RunNotFini
     )
 
 
+# Reads a run once more within the seconds given: (the run, the answer's headers).
+ReadRun = Callable[[dict[str, Any], float], "tuple[dict[str, Any], Mapping[str, str]]"]
+
+
 def wait_for_run(
-    client: OpenAIClient,
+    read: ReadRun,
     run: dict[str, Any],
     params: Mapping[str, Any],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll the run until its status leaves status_for_wait (or enters
-    status_for_exit); return the last run. Every poll reuses the client's
-    session, so one kept-alive connection serves the whole wait.
+    status_for_exit); return the last run. `read` is the wire API's read of
+    a run; every poll reuses the client's session, so one kept-alive
+    connection serves the whole wait.
 
     wait_timeout bounds the whole wait: each poll gets only the time left,
     so a stuck or trickling answer ends the wait too."""
     wait_on = params.get("status_for_wait") or DEFAULT_WAIT_ON
     exit_on = params.get("status_for_exit") or []
     deadline = clock() + params["wait_timeout"]
-    run = expect_object(run, "the run to wait for", "thread.run", ("id", "thread_id"))
-    url = run_url(client, run["thread_id"], run["id"])
+    run = expect_object(run, "the run to wait for", "thread.run", ("id",))
+    # Every poll reads the run the wait began with: an answer cannot redirect it.
+    target = run
     interval = 0.0  # the first read comes at once: its answer may set the pace
     while run.get("status") in wait_on and run.get("status") not in exit_on:
         remaining = deadline - clock()
@@ -110,10 +114,9 @@ def wait_for_run(
             if remaining <= 0:
                 raise _still_running(run, params)
         try:
-            answer, headers = client.exchange("GET", url, time_limit=remaining)
+            run, headers = read(target, remaining)
         except DeadlineExceeded:
             raise _still_running(run, params) from None
-        run = expect_object(answer, f"GET {url}", "thread.run", ("id",))
         interval = _poll_after(headers, params["poll_interval"])
     return run
 

@@ -142,7 +142,9 @@ def test_response_format_and_tool_choice_take_the_flat_shapes():
 
     body = bodies.response_body(params, DEFINITION, "conv_1")
 
-    assert body["text"] == {"format": {"type": "json_schema", "name": "answer", "schema": {"type": "object"}, "strict": True}}
+    assert body["text"] == {
+        "format": {"type": "json_schema", "name": "answer", "schema": {"type": "object"}, "strict": True}
+    }
     assert body["tool_choice"] == {"type": "function", "name": "get_weather"}
     assert body["max_output_tokens"] == 300
     assert body["reasoning"] == {"effort": "low"}
@@ -192,8 +194,16 @@ def test_a_stream_ends_with_the_final_response_and_its_text():
     import json
 
     lines = events(
-        ("response.created", json.dumps({"type": "response.created", "sequence_number": 0, "response": response("in_progress")})),
-        ("response.output_text.delta", json.dumps({"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_1", "delta": "Hello "})),
+        (
+            "response.created",
+            json.dumps({"type": "response.created", "sequence_number": 0, "response": response("in_progress")}),
+        ),
+        (
+            "response.output_text.delta",
+            json.dumps(
+                {"type": "response.output_text.delta", "sequence_number": 1, "item_id": "msg_1", "delta": "Hello "}
+            ),
+        ),
         ("response.completed", json.dumps({"type": "response.completed", "sequence_number": 2, "response": final})),
     )
 
@@ -207,7 +217,10 @@ def test_a_stream_that_stops_early_is_broken_and_keeps_what_it_showed():
     import json
 
     lines = events(
-        ("response.created", json.dumps({"type": "response.created", "sequence_number": 0, "response": response("in_progress")}))
+        (
+            "response.created",
+            json.dumps({"type": "response.created", "sequence_number": 0, "response": response("in_progress")}),
+        )
     )
 
     with pytest.raises(StreamFailed) as failed:

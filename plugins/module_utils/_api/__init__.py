@@ -7,10 +7,12 @@ one per task. Plain Python."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlsplit
 
+from .._client import DEFAULT_API_BASE, OpenAIClient
 from .._errors import InvalidInput
+from .base import WireAPI
 
 API_CHOICES = ("auto", "assistants", "responses")
 # Where the Assistants API is gone, `auto` means its successor.
@@ -32,3 +34,16 @@ def resolve_api(choice: Optional[str], api_base: Optional[str], default_base: st
     if host in ASSISTANTS_GONE_HOSTS or host.endswith(ASSISTANTS_GONE_SUFFIXES):
         return "responses"
     return "assistants"
+
+
+def wire_api(
+    choice: Optional[str], api_base: Optional[str], client: Callable[[], OpenAIClient], warn: Callable[[str], None]
+) -> WireAPI:
+    """The wire API module for a task, imported only when chosen."""
+    if resolve_api(choice, api_base, DEFAULT_API_BASE) == "responses":
+        from .responses import ResponsesAPI
+
+        return ResponsesAPI(client, warn, api_base or DEFAULT_API_BASE)
+    from .assistants import AssistantsAPI
+
+    return AssistantsAPI(client, warn)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._errors import InvalidInput
-from .._run_body import function_tools, message_content, task_message, tool_flags
+from .._run_body import function_tools, task_message, tool_flags
 from .._validation import check_metadata, merge_tools
 
 API = "the Responses API"
@@ -118,10 +118,14 @@ def content_parts(content: Any, role: str, where: str) -> Any:
             parts.append({"type": "input_text", "text": value if isinstance(value, str) else ""})
         elif kind == "image_file" and isinstance(part.get("image_file"), dict):
             image = part["image_file"]
-            parts.append({"type": "input_image", "file_id": image.get("file_id"), "detail": image.get("detail") or "auto"})
+            parts.append(
+                {"type": "input_image", "file_id": image.get("file_id"), "detail": image.get("detail") or "auto"}
+            )
         elif kind == "image_url" and isinstance(part.get("image_url"), dict):
             image = part["image_url"]
-            parts.append({"type": "input_image", "image_url": image.get("url"), "detail": image.get("detail") or "auto"})
+            parts.append(
+                {"type": "input_image", "image_url": image.get("url"), "detail": image.get("detail") or "auto"}
+            )
         elif kind in ("input_text", "input_image", "input_file"):
             parts.append(dict(part))
         else:

@@ -19,13 +19,14 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from .._client import OpenAIClient, path_segment
-from .._errors import APIError, InvalidInput, OpenAIError, expect_object
+from .._errors import InvalidInput, OpenAIError, expect_object
 from .._ids import from_json_text, resolve_id
 from .._once import send_once, with_marker
 from .._resources import pages
 from .._streaming import StreamFailed
 from . import response_bodies as bodies
 from . import response_shapes as shapes
+from .base import WireAPI
 from .foundry_agents import FoundryAgents, agent_as_assistant, project_base
 from .response_stream import ResponseStream, read_response_stream
 
@@ -66,16 +67,13 @@ def assistant_definition(value: Any) -> Optional[dict[str, Any]]:
     return None
 
 
-class ResponsesAPI:
+class ResponsesAPI(WireAPI):
     name = NAME
 
-    def __init__(self, client: OpenAIClient, warn: Callable[[str], None]) -> None:
-        self.client = client
-        self.warn = warn
-        self.project = project_base(client.api_base)
+    def __init__(self, client: Callable[[], OpenAIClient], warn: Callable[[str], None], api_base: str) -> None:
+        super().__init__(client, warn)
+        self.project = project_base(api_base)
         self.foundry = self.project is not None
-        # The raw objects behind the last shapes returned, for the task's result.
-        self.raw: dict[str, Any] = {}
 
     # -- where things are --------------------------------------------------
     def url(self, *segments: str) -> str:
@@ -127,10 +125,12 @@ class ResponsesAPI:
         self.raw["agent"] = version
         return agent_as_assistant(version)
 
-    def update_assistant(self, current: dict[str, Any], desired: dict[str, Any], marker: Optional[str]) -> dict[str, Any]:
+    def update_assistant(
+        self, current: dict[str, Any], changes: dict[str, Any], marker: Optional[str]
+    ) -> dict[str, Any]:
         """Agents are immutable: a changed definition is a new version of the whole."""
         merged = {key: current.get(key) for key in DEFINITION_FIELDS if current.get(key) is not None}
-        merged.update(desired)
+        merged.update(changes)
         merged["name"] = current["name"]
         return self.create_assistant(merged, marker)
 
@@ -161,7 +161,7 @@ class ResponsesAPI:
         return found or {}, reference
 
     # -- threads -------------------------------------------------------------
-    def conversation_body(
+    def thread_body(
         self, wanted: Mapping[str, Any], messages: list[dict[str, Any]], where: str = "messages"
     ) -> dict[str, Any]:
         if wanted.get("tool_resources"):
@@ -306,7 +306,9 @@ class ResponsesAPI:
 
     def run_steps(self, thread_id: Optional[str], run_id: str) -> list[Any]:
         """A run's steps are the response's output items."""
-        output = self.raw.get("response", {}).get("output") if self.raw.get("response", {}).get("id") == run_id else None
+        output = (
+            self.raw.get("response", {}).get("output") if self.raw.get("response", {}).get("id") == run_id else None
+        )
         if output is None:
             output = self._read(run_id).get("output")
         return list(output) if isinstance(output, list) else []
@@ -417,32 +419,39 @@ class ResponsesAPI:
         run = self.as_run(state.response) if state.response is not None else None
         return StreamFailed(str(error), run, error.broken)
 
+    def _answer_items(self, kind: str, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if kind == "approvals":
+            return bodies.approvals_input(answers)
+        return bodies.function_outputs_input(answers)
+
+    def describe_submit(
+        self, thread_id: Optional[str], run_id: str, kind: str, answers: list[dict[str, Any]], stream: bool
+    ) -> Any:
+        response = self._answered(run_id)
+        body = bodies.follow_up_body(response, self._answer_items(kind, answers), stream)
+        return self.client.describe("POST", self.url("responses"), body)
+
+    def _answered(self, run_id: str) -> dict[str, Any]:
+        """The response being answered: the one just read, or read now."""
+        response = self.raw.get("response")
+        if isinstance(response, dict) and response.get("id") == run_id:
+            return response
+        return self._read(run_id)
+
     def submit(
         self,
         thread_id: Optional[str],
         run_id: str,
-        answered: Optional[dict[str, Any]],
-        items: list[dict[str, Any]],
-        marker: Optional[str],
+        kind: str,
+        answers: list[dict[str, Any]],
         params: Mapping[str, Any],
+        marker: Optional[str],
+        made: dict[str, Any],
     ) -> tuple[dict[str, Any], Optional[str]]:
         """Answer a response's tool calls (or approval requests) with a new
         response on its conversation, carrying its model, instructions and
         tools: the run's ID changes."""
-        response = self.raw.get("response") if answered is not None else None
-        if not isinstance(response, dict) or response.get("id") != run_id:
-            response = self._read(run_id)
+        response = self._answered(run_id)
+        items = self._answer_items(kind, answers)
         body = bodies.follow_up_body(response, items, bool(params.get("stream")))
         return self._create(body, marker, shapes.conversation_id(response), None, params)
-
-    def describe_submit(self, run_id: str, items: list[dict[str, Any]], stream: bool) -> Any:
-        return self.client.describe("POST", self.url("responses"), {"input": items, "stream": stream})
-
-    def outputs_input(self, outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return bodies.function_outputs_input(outputs)
-
-    def approvals_input(self, decisions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return bodies.approvals_input(decisions)
-
-    def not_found(self, error: OpenAIError) -> bool:
-        return isinstance(error, APIError) and error.status == 404
