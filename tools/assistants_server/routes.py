@@ -60,7 +60,7 @@ def check_body(schema: str | None, body: Any, allowed: list[str] | None = None) 
     if unknown is not None:
         raise ApiError(400, f"Unknown parameter: '{unknown}'.", unknown, "unknown_parameter")
     if schema is not None:
-        for error in spec.validator(schema).iter_errors(body):
+        for error in spec.reported_errors(schema, body):
             if error.validator == "required":
                 missing = re.findall(r"'([^']+)' is a required property", error.message)
                 field = ".".join([str(p) for p in error.absolute_path] + missing[:1])

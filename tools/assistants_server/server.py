@@ -13,6 +13,7 @@ from typing import Any
 from .faults import FaultPlan
 from .handler import Handler
 from .modes import OpenAIMode, TokenCheck, make_mode
+from .responses_api import ResponsesApi
 from .routes import Routes
 from .store import Store
 
@@ -66,6 +67,9 @@ class AssistantsServer:
         self.store = Store()
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
         self.mode.configure(self.routes, self.store)
+        # OpenAI's Conversations + Responses (and Foundry's new agents) beside the Assistants API.
+        self.responses = ResponsesApi(self.store, self.routes, self.mode.name)
+        self.routes.table.extend(self.responses.table())
         self.faults = FaultPlan()
         self.requests: list[dict[str, Any]] = []
         # Set by stop(): handlers waiting in a fault give up at once.
