@@ -1,0 +1,154 @@
+"""The modules with api: responses, through main(), against the local server:
+the same options and return keys as on the Assistants API, the successor's
+raw object beside them, and every request valid against responses.yaml."""
+
+from __future__ import annotations
+
+import pytest
+from support import API_KEY, assert_requests_match_contract
+
+from ansible_collections.seed.openai.plugins.modules import (
+    openai_assistant,
+    openai_thread,
+    openai_thread_message,
+    openai_thread_messages_info,
+    openai_thread_run,
+    openai_thread_run_cancel,
+    openai_thread_run_info,
+    openai_thread_run_tool_outputs,
+)
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+
+
+@pytest.fixture
+def conn(server):
+    return {"api_base": server.api_base, "api_key": API_KEY, "api": "responses"}
+
+
+FAST = {"poll_interval": 0.01}
+
+
+@pytest.fixture(autouse=True)
+def every_request_follows_the_contract(server):
+    yield
+    assert_requests_match_contract(server)
+
+
+def sent(server, method="POST", suffix=""):
+    return [r for r in server.requests if r["method"] == method and r["path"].endswith(suffix)]
+
+
+def define(run_module, conn, **settings):
+    args = dict(conn, name="helper", model="local-echo", instructions="Answer briefly.", **settings)
+    return run_module(openai_assistant.main, args)
+
+
+def test_an_assistant_is_a_definition_the_task_keeps(run_module, server, conn):
+    first = define(run_module, conn)
+    again = define(run_module, conn)
+
+    assert first["changed"] is False
+    assert first["assistant"]["id"].startswith("local_definition_")
+    assert first["assistant"]["id"] == again["assistant"]["id"]
+    assert first["assistant"]["model"] == "local-echo"
+    assert server.requests == []
+
+
+def test_an_assistant_named_only_cannot_be_found_on_openai(run_module, server, conn):
+    args = dict(conn, name="helper")
+    failed = run_module(openai_assistant.main, args)
+
+    assert failed.failed
+    assert "keeps no assistants" in failed["msg"]
+    assert server.requests == []
+
+
+def test_the_walk_through_runs_on_conversations_and_responses(run_module, server, conn):
+    assistant = define(run_module, conn)
+    thread = run_module(openai_thread.main, dict(conn, metadata={"team": "ops"}))
+    assert thread["thread"]["object"] == "thread"
+    assert thread["conversation"]["id"] == thread["thread"]["id"]
+
+    message = run_module(openai_thread_message.main, dict(conn, thread=thread["thread"], content="What is 6 x 7?"))
+    assert message["message"]["role"] == "user"
+    assert message["item"]["type"] == "message"
+
+    started = run_module(
+        openai_thread_run.main,
+        dict(conn, thread=thread, assistant=assistant, additional_instructions="Use metric units."),
+    )
+    run = started["run"]
+    assert run["object"] == "thread.run" and run["thread_id"] == thread["thread"]["id"]
+    assert started["response"]["id"] == run["id"]
+    assert started["ansible_facts"]["openai_thread_run"] == run
+    (create,) = sent(server, suffix="/responses")
+    assert create["body"]["instructions"] == "Answer briefly.\nUse metric units."
+    assert create["body"]["background"] is True
+
+    waited = run_module(openai_thread_run_info.main, dict(conn, run=run, wait=True, **FAST))
+    assert waited["run"]["status"] == "completed"
+
+    answer = run_module(openai_thread_messages_info.main, dict(conn, thread=thread, run=waited["run"]))
+    assert answer["latest_answer"] == "You said: What is 6 x 7?"
+    assert [m["run_id"] for m in answer["messages"]] == [run["id"]]
+
+
+def test_a_function_call_round_changes_the_run_id(run_module, server, conn):
+    assistant = define(run_module, conn, tools=[WEATHER])
+    started = run_module(
+        openai_thread_run.main, dict(conn, assistant=assistant, thread_message="Weather?", wait=True, **FAST)
+    )
+    run = started["run"]
+    assert run["status"] == "requires_action"
+    assert [call["function"]["name"] for call in started["tool_calls"]] == ["get_weather"]
+
+    answered = run_module(
+        openai_thread_run_tool_outputs.main,
+        dict(conn, run=run, outputs_by_function={"get_weather": "21 C"}, wait=True, **FAST),
+    )
+
+    assert answered["run"]["status"] == "completed"
+    assert answered["run"]["id"] != run["id"]
+    assert answered["run"]["thread_id"] == run["thread_id"]
+    follow_up = sent(server, suffix="/responses")[-1]["body"]
+    assert follow_up["input"] == [{"type": "function_call_output", "call_id": started["tool_calls"][0]["id"], "output": "21 C"}]
+    assert follow_up["tools"][0]["name"] == "get_weather"
+
+
+def test_stream_assembles_the_text(run_module, server, conn):
+    assistant = define(run_module, conn)
+    streamed = run_module(openai_thread_run.main, dict(conn, assistant=assistant, thread_message="Hello", stream=True))
+
+    assert streamed["run"]["status"] == "completed"
+    assert streamed["text"] == "You said: Hello"
+
+
+def test_cancel_a_background_response(run_module, server, conn):
+    server.routes.advance_on_poll = False
+    assistant = define(run_module, conn)
+    started = run_module(openai_thread_run.main, dict(conn, assistant=assistant, thread_message="Hello"))
+
+    cancelled = run_module(openai_thread_run_cancel.main, dict(conn, run=started["run"]))
+
+    assert cancelled["changed"] is True
+    assert cancelled["run"]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("module", "options", "named"),
+    [
+        (openai_thread_run, {"thread_message": "Hi", "max_prompt_tokens": 500}, "max_prompt_tokens"),
+        (openai_thread_message, {"thread": "conv_x", "content": "Hi", "metadata": {"a": "b"}}, "metadata"),
+        (openai_thread_message, {"thread": "conv_x", "content": "Hi", "wait_for_active_run": True}, "wait_for_active_run"),
+        (openai_thread_run_info, {"thread": "conv_x"}, "thread without run"),
+    ],
+)
+def test_options_without_an_equivalent_fail_before_anything_is_sent(run_module, server, conn, module, options, named):
+    if module is openai_thread_run:
+        options = dict(options, assistant=define(run_module, conn))
+    failed = run_module(module.main, dict(conn, **options))
+
+    assert failed.failed
+    assert named in failed["msg"] and "Responses API" in failed["msg"]
+    assert [r for r in server.requests if r["method"] != "GET"] == []
