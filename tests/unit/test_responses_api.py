@@ -112,7 +112,9 @@ def test_a_function_call_round_changes_the_run_id(run_module, server, conn):
     assert answered["run"]["id"] != run["id"]
     assert answered["run"]["thread_id"] == run["thread_id"]
     follow_up = sent(server, suffix="/responses")[-1]["body"]
-    assert follow_up["input"] == [{"type": "function_call_output", "call_id": started["tool_calls"][0]["id"], "output": "21 C"}]
+    assert follow_up["input"] == [
+        {"type": "function_call_output", "call_id": started["tool_calls"][0]["id"], "output": "21 C"}
+    ]
     assert follow_up["tools"][0]["name"] == "get_weather"
 
 
@@ -140,7 +142,11 @@ def test_cancel_a_background_response(run_module, server, conn):
     [
         (openai_thread_run, {"thread_message": "Hi", "max_prompt_tokens": 500}, "max_prompt_tokens"),
         (openai_thread_message, {"thread": "conv_x", "content": "Hi", "metadata": {"a": "b"}}, "metadata"),
-        (openai_thread_message, {"thread": "conv_x", "content": "Hi", "wait_for_active_run": True}, "wait_for_active_run"),
+        (
+            openai_thread_message,
+            {"thread": "conv_x", "content": "Hi", "wait_for_active_run": True},
+            "wait_for_active_run",
+        ),
         (openai_thread_run_info, {"thread": "conv_x"}, "thread without run"),
     ],
 )
@@ -152,3 +158,80 @@ def test_options_without_an_equivalent_fail_before_anything_is_sent(run_module, 
     assert failed.failed
     assert named in failed["msg"] and "Responses API" in failed["msg"]
     assert [r for r in server.requests if r["method"] != "GET"] == []
+
+
+@pytest.fixture
+def foundry():
+    from assistants_server import AssistantsServer
+
+    with AssistantsServer(api_key=API_KEY, mode="foundry") as running:
+        yield running
+
+
+def test_on_foundry_an_assistant_is_an_agent_version_made_once(run_module, foundry):
+    conn = {"api_base": foundry.api_base, "api_key": API_KEY, "api": "responses"}
+    spec = dict(conn, name="support-bot", model="local-echo", instructions="Be brief.", tools=[WEATHER])
+
+    created = run_module(openai_assistant.main, spec)
+    again = run_module(openai_assistant.main, spec)
+    changed = run_module(openai_assistant.main, dict(spec, instructions="Be very brief."))
+
+    assert created["changed"] is True and created["agent"]["version"] == "1"
+    assert again["changed"] is False
+    assert changed["changed"] is True and changed["agent"]["version"] == "2"
+    posts = [r for r in foundry.requests if r["method"] == "POST"]
+    assert len(posts) == 2
+    assert posts[0]["body"]["definition"]["tools"][0]["strict"] is False
+
+
+def test_on_foundry_a_run_names_the_agent(run_module, foundry):
+    conn = {"api_base": foundry.api_base + "/openai/v1", "api_key": API_KEY, "api": "responses", "poll_interval": 0.01}
+    agent = run_module(
+        openai_assistant.main,
+        {
+            "api_base": foundry.api_base,
+            "api_key": API_KEY,
+            "api": "responses",
+            "name": "support-bot",
+            "model": "local-echo",
+        },
+    )
+
+    started = run_module(openai_thread_run.main, dict(conn, assistant="support-bot", thread_message="Hi", wait=True))
+
+    assert started["run"]["status"] == "completed"
+    (create,) = [r for r in foundry.requests if r["method"] == "POST" and r["path"].endswith("/responses")]
+    assert create["body"]["agent_reference"] == {"type": "agent_reference", "name": "support-bot"}
+    assert "model" not in create["body"]
+    assert agent["assistant"]["name"] == "support-bot"
+
+
+def test_on_a_bare_foundry_project_endpoint_runs_ask_for_the_openai_path(run_module, foundry):
+    conn = {"api_base": foundry.api_base, "api_key": API_KEY, "api": "responses"}
+
+    failed = run_module(openai_thread_run.main, dict(conn, assistant="support-bot", thread_message="Hi"))
+
+    assert failed.failed and "/openai/v1" in failed["msg"]
+    assert foundry.requests == []
+
+
+def test_on_foundry_a_message_waits_for_the_conversations_running_response(run_module, foundry):
+    conn = {"api_base": foundry.api_base + "/openai/v1", "api_key": API_KEY, "api": "responses"}
+    run_module(
+        openai_assistant.main,
+        {"api_base": foundry.api_base, "api_key": API_KEY, "api": "responses", "name": "bot", "model": "local-echo"},
+    )
+    started = run_module(openai_thread_run.main, dict(conn, assistant="bot", thread_message="Hi"))
+    assert started["run"]["status"] == "queued"
+
+    added = run_module(
+        openai_thread_message.main,
+        dict(conn, thread=started["run"], content="And then?", wait_for_active_run=True, poll_interval=0.01),
+    )
+
+    assert added["changed"] is True
+    (response,) = foundry.responses.responses.by_id.values()
+    assert response["status"] == "completed"
+    calls = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in foundry.requests]
+    posted = calls.index(("POST", "items"))
+    assert ("GET", response["id"]) in calls[:posted]  # the running response was read before the post

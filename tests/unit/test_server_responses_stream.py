@@ -97,7 +97,9 @@ def test_a_streamed_mcp_approval_request_is_an_output_item(server):
     assert events[-1][1]["response"]["output"][0]["name"] == "search"
 
 
-@pytest.mark.parametrize(("marker", "last"), [("[[fail]]", "response.failed"), ("[[incomplete]]", "response.incomplete")])
+@pytest.mark.parametrize(
+    ("marker", "last"), [("[[fail]]", "response.failed"), ("[[incomplete]]", "response.incomplete")]
+)
 def test_a_stream_ends_with_the_responses_outcome(server, marker, last):
     events = stream(server, input=f"x {marker}")
     assert events[-1][0] == last

@@ -75,9 +75,41 @@ def fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()
 
 
+def assistant_tool(tool: Any) -> Any:
+    """A prompt definition's tool in the Assistants shape the task describes
+    (the inverse of response_tool), so that an unchanged definition compares equal."""
+    if not isinstance(tool, dict):
+        return tool
+    kind = tool.get("type")
+    if kind == "function" and isinstance(tool.get("name"), str):
+        function = {key: tool[key] for key in ("name", "description", "parameters", "strict") if key in tool}
+        return {"type": "function", "function": function}
+    if kind == "code_interpreter":
+        return {"type": "code_interpreter"}
+    if kind == "file_search":
+        options = {key: tool[key] for key in ("max_num_results", "ranking_options") if key in tool}
+        return {"type": "file_search", "file_search": options} if options else {"type": "file_search"}
+    return tool
+
+
+def tool_resources(tools: list[Any]) -> dict[str, Any]:
+    """The files and vector stores a definition's tools carry, as tool_resources."""
+    resources: dict[str, Any] = {}
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        container = tool.get("container")
+        if tool.get("type") == "code_interpreter" and isinstance(container, dict) and container.get("file_ids"):
+            resources["code_interpreter"] = {"file_ids": list(container["file_ids"])}
+        if tool.get("type") == "file_search" and tool.get("vector_store_ids"):
+            resources["file_search"] = {"vector_store_ids": list(tool["vector_store_ids"])}
+    return resources
+
+
 def agent_as_assistant(version: dict[str, Any]) -> dict[str, Any]:
     """An agent version as an assistant: its id is name:version, its settings the definition's."""
     found = version.get("definition") if isinstance(version.get("definition"), dict) else {}
+    tools = found.get("tools") if isinstance(found.get("tools"), list) else []
     text = found.get("text") if isinstance(found.get("text"), dict) else {}
     fmt = text.get("format")
     return {
@@ -88,7 +120,8 @@ def agent_as_assistant(version: dict[str, Any]) -> dict[str, Any]:
         "description": version.get("description"),
         "model": found.get("model"),
         "instructions": found.get("instructions"),
-        "tools": found.get("tools") if isinstance(found.get("tools"), list) else [],
+        "tools": [assistant_tool(tool) for tool in tools],
+        "tool_resources": tool_resources(tools),
         "metadata": version.get("metadata") if isinstance(version.get("metadata"), dict) else {},
         "temperature": found.get("temperature"),
         "top_p": found.get("top_p"),

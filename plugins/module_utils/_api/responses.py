@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
@@ -22,6 +23,7 @@ from .._client import OpenAIClient, path_segment
 from .._errors import InvalidInput, OpenAIError, expect_object
 from .._ids import from_json_text, resolve_id
 from .._once import send_once, with_marker
+from .._polling import wait_for_run
 from .._resources import pages
 from .._streaming import StreamFailed
 from . import response_bodies as bodies
@@ -207,9 +209,24 @@ class ResponsesAPI(WireAPI):
 
     # -- messages ------------------------------------------------------------
     def check_message(self, body: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-        if params.get("wait_for_active_run"):
-            raise bodies.refuse("wait_for_active_run", "a conversation cannot be asked for its running responses")
+        if params.get("wait_for_active_run") and not self.foundry:
+            raise bodies.refuse("wait_for_active_run", "OpenAI lists no responses of a conversation to wait for")
         return bodies.message_item(body, "message")
+
+    def _wait_for_active_runs(self, thread_id: str, params: Mapping[str, Any]) -> None:
+        """Foundry lists a conversation's responses: wait for those still
+        running before the message is added, within one wait_timeout."""
+        deadline = time.monotonic() + float(params["wait_timeout"])
+        query = {"conversation_id": thread_id, "limit": 20, "order": "desc"}
+        listed = pages(self.client, self.url("responses"), query, False, self.warn)
+        for response in [item for item in listed if isinstance(item, dict)]:
+            run = shapes.response_as_run(response)
+            if run["status"] not in ("queued", "in_progress"):
+                continue
+            left = max(deadline - time.monotonic(), 0.001)
+            wait_for_run(
+                self.poll_run, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None)
+            )
 
     def describe_add_message(self, thread_id: str, body: Mapping[str, Any], params: Mapping[str, Any]) -> Any:
         item = self.check_message(body, params)
@@ -220,6 +237,8 @@ class ResponsesAPI(WireAPI):
     ) -> dict[str, Any]:
         item = self.check_message(body, params)
         url = self.conversation_url(thread_id, "items")
+        if params.get("wait_for_active_run"):
+            self._wait_for_active_runs(thread_id, params)
 
         def send() -> dict[str, Any]:
             answer = self.client.request("POST", url, {"items": [item]}, retry_server_errors=False)
