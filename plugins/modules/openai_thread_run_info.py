@@ -98,6 +98,15 @@ tool_approvals_pending:
       name: lookup
       server_label: docs
       arguments: '{"query": "rotate keys"}'
+response:
+  description: The response the run stands for, as the Responses API returned it.
+  returned: with O(api=responses), when a run was read
+  type: dict
+responses:
+  description: The conversation's responses the runs stand for, as Azure AI Foundry listed them.
+  returned: with O(api=responses) on a Foundry project endpoint, when a thread's runs were listed
+  type: list
+  elements: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
