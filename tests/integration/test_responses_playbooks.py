@@ -122,3 +122,15 @@ def test_a_lost_answer_is_never_resent_and_names_the_marker(ansible, server, pat
     assert failed["_status"] == "failed"
     assert what in failed["msg"] and "seed_openai_request=" in failed["msg"]
     assert len([w for w in writes(server) if w == ("POST", path)]) == 1
+
+
+def test_the_guides_playbook_runs_as_written(ansible, server):
+    example = os.path.join(ROOT, "docs", "docsite", "rst", "examples", "responses.yml")
+    outcome = ansible._run([os.path.join(BIN, "ansible-playbook"), example], ansible.env(True, RESPONSES))
+
+    assert outcome.rc == 0, outcome.stdout[-3000:]
+    assert outcome.task("Show it")["msg"] == "Tool outputs: 4 C, rain"
+    run = outcome.task("Run it and wait")["run"]
+    answered = outcome.task("Answer the function call (the run that goes on has a new ID)")["run"]
+    assert run["status"] == "requires_action" and answered["status"] == "completed"
+    assert answered["id"] != run["id"] and answered["thread_id"] == run["thread_id"]

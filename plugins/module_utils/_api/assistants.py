@@ -28,9 +28,6 @@ class AssistantsAPI(assistant_runs.Runs):
     name = NAME
 
     # -- assistants ----------------------------------------------------------
-    def definition(self, desired: Mapping[str, Any]) -> dict[str, Any]:
-        raise InvalidInput("the Assistants API keeps assistants on the server")  # keeps_assistants is true
-
     def find_assistant(self, params: Mapping[str, Any]) -> Optional[dict[str, Any]]:
         client = self.client
         if params["id"] is not None:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from .._client import OpenAIClient, path_segment
-from .._errors import APIError, InvalidInput, expect_object
+from .._errors import APIError, BadAnswer, InvalidInput, expect_object
 from .._once import MARKER_KEY, send_once, with_marker
 from .response_bodies import response_tool, text_format
 
@@ -32,7 +32,7 @@ def project_base(api_base: str) -> Optional[str]:
     found = _PROJECT.match(parts.path.rstrip("/"))
     if found is None:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, found.group(1), "", ""))
+    return str(urlunsplit((parts.scheme, parts.netloc, found.group(1), "", "")))
 
 
 def check_name(name: Any) -> str:
@@ -108,9 +108,9 @@ def tool_resources(tools: list[Any]) -> dict[str, Any]:
 
 def agent_as_assistant(version: dict[str, Any]) -> dict[str, Any]:
     """An agent version as an assistant: its id is name:version, its settings the definition's."""
-    found = version.get("definition") if isinstance(version.get("definition"), dict) else {}
-    tools = found.get("tools") if isinstance(found.get("tools"), list) else []
-    text = found.get("text") if isinstance(found.get("text"), dict) else {}
+    found: dict[str, Any] = version["definition"] if isinstance(version.get("definition"), dict) else {}
+    tools: list[Any] = found["tools"] if isinstance(found.get("tools"), list) else []
+    text: dict[str, Any] = found["text"] if isinstance(found.get("text"), dict) else {}
     fmt = text.get("format")
     return {
         "id": version.get("id") or f"{version.get('name')}:{version.get('version')}",
@@ -155,7 +155,7 @@ class FoundryAgents:
         versions = agent.get("versions")
         latest = versions.get("latest") if isinstance(versions, dict) else None
         if not isinstance(latest, dict):
-            raise InvalidInput(f"GET {url} answered an agent without versions.latest")
+            raise BadAnswer(f"GET {url} answered an agent without versions.latest")
         return latest
 
     def create_version(self, name: str, body: dict[str, Any], marker: Optional[str]) -> dict[str, Any]:

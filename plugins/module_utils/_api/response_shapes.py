@@ -88,15 +88,16 @@ def response_as_run(response: dict[str, Any], assistant_id: Optional[str] = None
     required_action built from the output's function calls and approval
     requests, and the run fields that have a counterpart."""
     status = run_status(response)
-    required_action = None
+    required_action: Optional[dict[str, Any]] = None
     if status == "requires_action":
         calls, approvals = pending_function_calls(response), pending_approvals(response)
         kind = "submit_tool_outputs" if calls else "submit_tool_approval"
-        required_action = {"type": kind}
+        action: dict[str, Any] = {"type": kind}
         if calls:
-            required_action["submit_tool_outputs"] = {"tool_calls": calls}
+            action["submit_tool_outputs"] = {"tool_calls": calls}
         if approvals:
-            required_action["submit_tool_approval"] = {"tool_calls": approvals}
+            action["submit_tool_approval"] = {"tool_calls": approvals}
+        required_action = action
     error = response.get("error")
     instructions = response.get("instructions")
     agent = response.get("agent") or response.get("agent_reference")

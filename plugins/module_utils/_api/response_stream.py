@@ -50,7 +50,7 @@ class ResponseStream:
             ) from None
         if not isinstance(payload, dict):
             return False
-        kind = payload.get("type") if isinstance(payload.get("type"), str) else event
+        kind: str = payload["type"] if isinstance(payload.get("type"), str) else event
         number = payload.get("sequence_number")
         if isinstance(number, int) and not isinstance(number, bool):
             self.sequence = number

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from .._client import OpenAIClient, path_segment
-from .._errors import InvalidInput, OpenAIError, expect_object
+from .._errors import BadAnswer, InvalidInput, OpenAIError, expect_object
 from .._ids import from_json_text, resolve_id
 from .._once import send_once, with_marker
 from .._polling import wait_for_run
 from .._resources import pages
+from .._run_body import task_message
 from .._streaming import StreamFailed
 from . import response_bodies as bodies
 from . import response_shapes as shapes
@@ -76,6 +77,8 @@ class ResponsesAPI(WireAPI):
         super().__init__(client, warn)
         self.project = project_base(api_base)
         self.foundry = self.project is not None
+        # OpenAI keeps no assistants: the task keeps a definition instead.
+        self.keeps_assistants = self.foundry
 
     # -- where things are --------------------------------------------------
     def url(self, *segments: str) -> str:
@@ -99,10 +102,6 @@ class ResponsesAPI(WireAPI):
         return FoundryAgents(self.client, self.project)
 
     # -- assistants ----------------------------------------------------------
-    @property
-    def keeps_assistants(self) -> bool:
-        """OpenAI keeps no assistants: the task keeps a definition instead."""
-        return self.foundry
 
     def definition(self, desired: Mapping[str, Any]) -> dict[str, Any]:
         return local_definition(desired)
@@ -112,7 +111,7 @@ class ResponsesAPI(WireAPI):
         if params.get("id") is not None:
             name = resolve_id(params["id"], "id", "assistant").split(":", 1)[0]
         if not name:
-            raise InvalidInput("give id or name to find the agent")
+            raise InvalidInput("give id or name to find the assistant")
         latest = self.agents().latest(name)
         if latest is None:
             return None
@@ -245,7 +244,7 @@ class ResponsesAPI(WireAPI):
             listed = expect_object(answer, f"POST {url}", "list")
             data = listed.get("data")
             if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-                raise InvalidInput(f"POST {url} answered no item")
+                raise BadAnswer(f"POST {url} answered no item")
             return data[0]
 
         # Items carry no metadata: a lost answer cannot be looked up, and is never resent.
@@ -346,7 +345,7 @@ class ResponsesAPI(WireAPI):
         new_thread = None
         if thread_id is None:
             messages = [dict(m) for m in params.get("additional_messages") or []]
-            own = bodies.task_message(dict(params))
+            own = task_message(dict(params))
             new_thread = bodies.conversation_body(None, messages + ([own] if own else []), "thread_message")
         body = bodies.response_body(params, definition, thread_id, agent, new_thread=thread_id is None)
         return body, new_thread
@@ -354,9 +353,9 @@ class ResponsesAPI(WireAPI):
     def describe_start_run(self, params: Mapping[str, Any], thread_id: Optional[str], assistant: Any) -> Any:
         body, new_thread = self.run_body(params, thread_id, assistant)
         request = self.client.describe("POST", self.url("responses"), body)
-        if new_thread is not None:
-            request = [self.describe_create_thread(new_thread), request]
-        return request
+        if new_thread is None:
+            return request
+        return [self.describe_create_thread(new_thread), request]
 
     def start_run(
         self,

@@ -84,7 +84,7 @@ def _definition(task: Task, desired: dict[str, Any]) -> Result:
     if "model" not in desired:
         named = task.params["name"] or task.params["id"]
         raise InvalidInput(
-            f"assistant {named!r} cannot be looked up: {task.api().name} keeps no assistants here; give its model "
-            "(and instructions, tools...) to define it, and pass the registered result to the run tasks"
+            f"assistant {named!r} cannot be looked up: OpenAI keeps no assistants on the Responses API; give its "
+            "model (and instructions, tools...) to define it, and pass the registered result to the run tasks"
         )
     return dict(changed=False, assistant=task.api().definition(desired))

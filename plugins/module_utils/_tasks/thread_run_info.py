@@ -22,11 +22,11 @@ def run(task: Task) -> Result:
             raise InvalidInput("give thread (to list its runs) or run (to read one)")
         if params["wait"] or params["steps"]:
             raise InvalidInput("wait and steps need one run: give run")
-        thread_id = resolve_id(params["thread"], "thread", "thread")
-        if task.check_mode and is_placeholder(thread_id):
+        listed = resolve_id(params["thread"], "thread", "thread")
+        if task.check_mode and is_placeholder(listed):
             return dict(changed=False, runs=[])
         query = {"limit": params["limit"], "order": params["order"]}
-        return dict(changed=False, runs=api.list_runs(thread_id, query, params["all"]))
+        return dict(changed=False, runs=api.list_runs(listed, query, params["all"]))
     thread_id, run_id = api.run_ids(params)
     if task.check_mode and is_placeholder(run_id):
         # A run an earlier task would have started: nothing to read yet.
