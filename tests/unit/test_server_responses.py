@@ -10,14 +10,17 @@ from assistants_server import AssistantsServer, spec
 from support import API_KEY, assert_requests_match_contract
 
 BEARER = {"Authorization": f"Bearer {API_KEY}"}
-FUNCTION = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}, "strict": True}
+FUNCTION = {
+    "type": "function",
+    "name": "get_weather",
+    "parameters": {"type": "object", "properties": {}},
+    "strict": True,
+}
 MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://example.test/mcp", "allowed_tools": ["lookup"]}
 
 
 def call(server: AssistantsServer, method: str, path: str, body: object = None, **params: str) -> requests.Response:
-    return requests.request(
-        method, f"{server.api_base}{path}", json=body, params=params, headers=BEARER, timeout=10
-    )
+    return requests.request(method, f"{server.api_base}{path}", json=body, params=params, headers=BEARER, timeout=10)
 
 
 def ok(answer: requests.Response) -> dict:
@@ -37,10 +40,20 @@ def respond(server: AssistantsServer, **body: object) -> dict:
 
 # -- conversations -----------------------------------------------------------
 def test_conversations_are_created_read_updated_and_deleted(server):
-    created = ok(call(server, "POST", "/conversations", {"metadata": {"team": "ops"}, "items": [
-        {"role": "user", "content": "first"},
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "second"}]},
-    ]}))
+    created = ok(
+        call(
+            server,
+            "POST",
+            "/conversations",
+            {
+                "metadata": {"team": "ops"},
+                "items": [
+                    {"role": "user", "content": "first"},
+                    {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "second"}]},
+                ],
+            },
+        )
+    )
     assert created["object"] == "conversation" and created["id"].startswith("conv_")
     assert created["metadata"] == {"team": "ops"} and isinstance(created["created_at"], int)
     assert ok(call(server, "GET", f"/conversations/{created['id']}")) == created
@@ -61,7 +74,10 @@ def test_conversation_items_are_added_read_paged_and_deleted(server):
     added = ok(call(server, "POST", base, {"items": [{"role": "user", "content": f"m{n}"} for n in range(5)]}))
     assert [item["content"][0]["text"] for item in added["data"]] == [f"m{n}" for n in range(5)]
     assert (added["first_id"], added["last_id"], added["has_more"]) == (
-        added["data"][0]["id"], added["data"][-1]["id"], False)
+        added["data"][0]["id"],
+        added["data"][-1]["id"],
+        False,
+    )
     first = ok(call(server, "GET", base, limit="2", order="asc"))
     assert [i["content"][0]["text"] for i in first["data"]] == ["m0", "m1"] and first["has_more"] is True
     rest = ok(call(server, "GET", base, limit="10", order="asc", after=first["last_id"]))
@@ -104,9 +120,7 @@ def test_conversation_bodies_are_checked_against_the_contract(server):
 
 def test_responses_routes_need_a_key_but_no_beta_header(server):
     assert ok(call(server, "POST", "/conversations", {}))["object"] == "conversation"
-    with_api_key = requests.post(
-        f"{server.api_base}/conversations", json={}, headers={"api-key": API_KEY}, timeout=10
-    )
+    with_api_key = requests.post(f"{server.api_base}/conversations", json={}, headers={"api-key": API_KEY}, timeout=10)
     assert with_api_key.status_code == 200
     anonymous = requests.post(f"{server.api_base}/responses", json={"model": "m"}, timeout=10)
     assert anonymous.status_code == 401
@@ -152,15 +166,22 @@ def test_a_plain_response_echoes_the_request_and_answers_at_once(server):
 
 
 def test_input_messages_in_every_form_and_the_last_user_text_wins(server):
-    response = respond(server, input=[
-        {"role": "developer", "content": "Be kind."},
-        {"type": "message", "role": "user", "content": [
-            {"type": "input_text", "text": "look"},
-            {"type": "input_image", "image_url": "https://example.test/a.png", "detail": "auto"},
-            {"type": "input_file", "file_id": "file_1"},
-            {"type": "input_text", "text": "here"},
-        ]},
-    ])
+    response = respond(
+        server,
+        input=[
+            {"role": "developer", "content": "Be kind."},
+            {
+                "type": "message",
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "look"},
+                    {"type": "input_image", "image_url": "https://example.test/a.png", "detail": "auto"},
+                    {"type": "input_file", "file_id": "file_1"},
+                    {"type": "input_text", "text": "here"},
+                ],
+            },
+        ],
+    )
     assert response["output_text"] == "You said: look here"
     items = ok(call(server, "GET", f"/responses/{response['id']}/input_items", order="asc"))["data"]
     assert [item["role"] for item in items] == ["developer", "user"]
@@ -173,7 +194,10 @@ def test_a_response_on_a_conversation_adds_its_input_and_output_items(server):
     assert response["conversation"] == {"id": conversation["id"]}
     items = ok(call(server, "GET", f"/conversations/{conversation['id']}/items"))["data"]
     assert [(i["role"], i["content"][0]["text"]) for i in items] == [
-        ("assistant", "You said: now"), ("user", "now"), ("user", "earlier")]
+        ("assistant", "You said: now"),
+        ("user", "now"),
+        ("user", "earlier"),
+    ]
     assert items[0]["id"] == response["output"][0]["id"]
     # Without input, the conversation's last user message is the one answered.
     again = respond(server, conversation=conversation["id"])
@@ -185,13 +209,19 @@ def test_previous_response_id_chains_and_excludes_a_conversation(server):
     second = respond(server, previous_response_id=first["id"])
     assert second["previous_response_id"] == first["id"] and second["output_text"] == "You said: remember me"
     conversation = ok(call(server, "POST", "/conversations", {}))
-    both = call(server, "POST", "/responses", {"model": "m", "conversation": conversation["id"],
-                                                "previous_response_id": first["id"]})
+    both = call(
+        server,
+        "POST",
+        "/responses",
+        {"model": "m", "conversation": conversation["id"], "previous_response_id": first["id"]},
+    )
     assert refused(both)["code"] == "mutually_exclusive_parameters"
     missing = call(server, "POST", "/responses", {"model": "m", "previous_response_id": "resp_nope"})
     assert refused(missing)["code"] == "previous_response_not_found"
-    assert "conv_nope" in refused(call(server, "POST", "/responses", {"model": "m", "conversation": "conv_nope"}),
-                                  404)["message"]
+    assert (
+        "conv_nope"
+        in refused(call(server, "POST", "/responses", {"model": "m", "conversation": "conv_nope"}), 404)["message"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -253,7 +283,10 @@ def test_deleting_a_response_forgets_it_but_not_the_conversation_items(server):
     conversation = ok(call(server, "POST", "/conversations", {}))
     response = respond(server, conversation=conversation["id"], input="x")
     assert ok(call(server, "DELETE", f"/responses/{response['id']}")) == {
-        "id": response["id"], "object": "response", "deleted": True}
+        "id": response["id"],
+        "object": "response",
+        "deleted": True,
+    }
     refused(call(server, "GET", f"/responses/{response['id']}"), 404)
     assert len(ok(call(server, "GET", f"/conversations/{conversation['id']}/items"))["data"]) == 2
 
@@ -339,12 +372,17 @@ def test_scripted_outcomes_come_before_markers(server):
 
 def test_input_items_are_the_responses_own_input(server):
     conversation = ok(call(server, "POST", "/conversations", {"items": [{"role": "user", "content": "old"}]}))
-    response = respond(server, conversation=conversation["id"], input=[
-        {"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
+    response = respond(
+        server,
+        conversation=conversation["id"],
+        input=[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
+    )
     listed = ok(call(server, "GET", f"/responses/{response['id']}/input_items"))
     assert [i["content"][0]["text"] for i in listed["data"]] == ["b", "a"]
-    assert [i["content"][0]["text"] for i in ok(call(server, "GET", f"/responses/{response['id']}/input_items",
-                                                      limit="1", order="asc"))["data"]] == ["a"]
+    assert [
+        i["content"][0]["text"]
+        for i in ok(call(server, "GET", f"/responses/{response['id']}/input_items", limit="1", order="asc"))["data"]
+    ] == ["a"]
 
 
 def test_the_request_helper_checks_bodies_against_the_contract(server):

@@ -44,12 +44,16 @@ def check_definition(definition: Any, tool_types: frozenset[str]) -> dict[str, A
     if definition.get("kind") != "prompt":
         raise _invalid("definition.kind", "the local server makes prompt agents only (kind: prompt).")
     if not isinstance(definition.get("model"), str) or not definition["model"]:
-        raise ApiError(400, "Missing required parameter: 'definition.model'.", "definition.model", "missing_required_parameter")
+        raise ApiError(
+            400, "Missing required parameter: 'definition.model'.", "definition.model", "missing_required_parameter"
+        )
     if not isinstance(definition.get("instructions", ""), (str, type(None))):
         raise _invalid("definition.instructions", "expected a string.")
     for field, top in (("temperature", 2), ("top_p", 1)):
         value = definition.get(field)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top
+        ):
             raise _invalid(f"definition.{field}", f"expected a number between 0 and {top}.")
     tools = definition.get("tools", [])
     if not isinstance(tools, list) or not all(isinstance(tool, dict) for tool in tools):
@@ -109,8 +113,9 @@ class Agents:
     def create_version(self, name: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         if not NAME.fullmatch(name):
             raise _invalid(
-                "agent_name", "an agent name starts and ends with a letter or digit, has hyphens only inside, "
-                "and is at most 63 characters."
+                "agent_name",
+                "an agent name starts and ends with a letter or digit, has hyphens only inside, "
+                "and is at most 63 characters.",
             )
         body = check_body(None, body, ["definition", "description", "metadata"])
         check_metadata(body.get("metadata"))

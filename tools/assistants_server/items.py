@@ -125,3 +125,30 @@ def needs_approval(tool: dict[str, Any]) -> bool:
 def words(items: list[dict[str, Any]]) -> int:
     """The local model's token count: words of the messages' text."""
     return sum(len(message_text(item).split()) for item in items if item["type"] == "message")
+
+
+def check_tool_answers(given: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
+    """Each tool output answers a call the response can see, and no call
+    it can see is left without an output (as the API refuses)."""
+    seen = history + given
+    calls = {i["call_id"] for i in seen if i["type"] == "function_call"}
+    outputs = {i["call_id"] for i in seen if i["type"] == "function_call_output"}
+    requests = {i["id"] for i in seen if i["type"] == "mcp_approval_request"}
+    for item in given:
+        if item["type"] == "function_call_output" and item["call_id"] not in calls:
+            raise ApiError(
+                400,
+                f"No tool call found for function call output with call_id {item['call_id']}.",
+                "input",
+                "invalid_value",
+            )
+        if item["type"] == "mcp_approval_response" and item["approval_request_id"] not in requests:
+            raise ApiError(
+                400,
+                f"No MCP approval request found with id {item['approval_request_id']}.",
+                "input",
+                "invalid_value",
+            )
+    unanswered = sorted(calls - outputs)
+    if unanswered:
+        raise ApiError(400, f"No tool output found for function call {unanswered[0]}.", "input", "invalid_value")

@@ -66,8 +66,12 @@ class EventLog:
             self.add("response.content_part.added", **where, content_index=content_index, part=empty)
             if part["type"] == "output_text":
                 for chunk in deltas(part["text"]):
-                    self.add("response.output_text.delta", **where, content_index=content_index, delta=chunk, logprobs=[])
-                self.add("response.output_text.done", **where, content_index=content_index, text=part["text"], logprobs=[])
+                    self.add(
+                        "response.output_text.delta", **where, content_index=content_index, delta=chunk, logprobs=[]
+                    )
+                self.add(
+                    "response.output_text.done", **where, content_index=content_index, text=part["text"], logprobs=[]
+                )
             self.add("response.content_part.done", **where, content_index=content_index, part=part)
         self.add("response.output_item.done", output_index=index, item=item)
 
