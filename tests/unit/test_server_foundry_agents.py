@@ -8,6 +8,7 @@ import pytest
 import requests
 from assistants_server import AssistantsServer, spec
 from support import API_KEY, assert_answers_match_contract, assert_requests_match_contract
+from test_server_modes import start_by_hand
 
 BEARER = {"Authorization": f"Bearer {API_KEY}"}
 V1 = {"api-version": "v1"}
@@ -259,3 +260,19 @@ def test_classic_agents_are_unchanged_beside_the_new_ones(foundry):
     assistant = ok(call(foundry, "POST", "/assistants", {"model": "gpt-4o"}))
     assert assistant["object"] == "assistant"
     assert ok(call(foundry, "GET", "/agents"))["data"] == []
+
+
+def test_by_hand_foundry_mode_serves_the_new_agents_and_says_which_api_versions(tmp_path):
+    process, port = start_by_hand(tmp_path, "--mode", "foundry", "--api-key", API_KEY)
+    try:
+        base = f"http://127.0.0.1:{port}/api/projects/demo"
+        made = requests.post(
+            f"{base}/agents/bot/versions", params=PREVIEW, json={"definition": DEFINITION}, headers=BEARER, timeout=10
+        )
+        assert made.status_code == 200 and made.json()["id"] == "bot:1"
+        answer = requests.post(f"{base}{GA}/responses", json={"model": "m", "input": "hi"}, headers=BEARER, timeout=10)
+        assert answer.json()["output_text"] == "You said: hi"
+    finally:
+        process.terminate()
+    assert process.wait(timeout=10) == 0
+    assert "new agents and /openai routes: api-version one of v1, 2025-11-15-preview" in process.stdout.read()

@@ -29,7 +29,9 @@ def text_part(role: str, text: str) -> dict[str, Any]:
     return {"type": "input_text", "text": text}
 
 
-def _part(part: dict[str, Any]) -> dict[str, Any]:
+def _part(role: str, part: dict[str, Any]) -> dict[str, Any]:
+    if role == "assistant" and part.get("type") == "input_text":  # an assistant's text is output text
+        return text_part(role, part["text"])
     if part.get("type") == "output_text":  # the stored part carries what the contract requires
         return {"annotations": [], "logprobs": [], **part}
     return dict(part)
@@ -41,8 +43,9 @@ def stored(item: dict[str, Any], new_id: NewId) -> dict[str, Any]:
     kind = item.get("type") or "message"
     if kind == "message":
         content = item["content"]
-        parts = [text_part(item["role"], content)] if isinstance(content, str) else [_part(p) for p in content]
-        return {"type": "message", "id": new_id("msg"), "status": "completed", "role": item["role"], "content": parts}
+        role = item["role"]
+        parts = [text_part(role, content)] if isinstance(content, str) else [_part(role, p) for p in content]
+        return {"type": "message", "id": new_id("msg"), "status": "completed", "role": role, "content": parts}
     if kind == "function_call_output":
         return {
             "type": kind,
