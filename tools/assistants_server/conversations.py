@@ -105,7 +105,7 @@ class Conversations:
         self.add_input(conversation_id, body.get("items"))
         return public(conversation)
 
-    def list(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def list_conversations(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         """Foundry's list, filtered by agent_name or agent_id (name:version) of the responses made on it."""
         found = [
             c

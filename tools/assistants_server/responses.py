@@ -247,7 +247,7 @@ class Responses:
     def input_items(self, response_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return page(self.response(response_id)["_input"], query)
 
-    def list(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def list_responses(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         """Foundry's list, filtered by conversation_id, agent_name or agent_id (name:version)."""
         found = [
             r
