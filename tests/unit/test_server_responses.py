@@ -188,6 +188,26 @@ def test_input_messages_in_every_form_and_the_last_user_text_wins(server):
     assert [part["type"] for part in items[1]["content"]] == ["input_text", "input_image", "input_file", "input_text"]
 
 
+def test_earlier_assistant_turns_are_kept_as_output_text(server):
+    response = respond(
+        server,
+        input=[
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "hello"},
+            {"role": "assistant", "content": [{"type": "input_text", "text": "how can I help?"}]},
+            {"role": "user", "content": "tell me"},
+        ],
+    )
+    assert response["output_text"] == "You said: tell me"
+    listed = ok(call(server, "GET", f"/responses/{response['id']}/input_items", order="asc"))["data"]
+    assert [part["type"] for item in listed for part in item["content"]] == [
+        "input_text",
+        "output_text",
+        "output_text",
+        "input_text",
+    ]
+
+
 def test_a_response_on_a_conversation_adds_its_input_and_output_items(server):
     conversation = ok(call(server, "POST", "/conversations", {"items": [{"role": "user", "content": "earlier"}]}))
     response = respond(server, conversation={"id": conversation["id"]}, input="now")

@@ -156,16 +156,18 @@ def test_a_fault_before_the_work_leaves_a_background_response_where_it_was(serve
 def test_a_broken_stream_can_be_resumed_from_the_last_event_read(server):
     server.faults.add(Fault(method="POST", path=r"/responses", stream="break"))
     received = b""
-    with pytest.raises(requests.exceptions.RequestException):
-        with requests.post(
+    with (
+        pytest.raises(requests.exceptions.RequestException),
+        requests.post(
             f"{server.api_base}/responses",
             json={"model": "m", "input": "a stream that breaks halfway through", "stream": True},
             headers=BEARER,
             timeout=10,
             stream=True,
-        ) as answer:
-            for chunk in answer.iter_content(chunk_size=64):  # small reads keep what came before the reset
-                received += chunk
+        ) as answer,
+    ):
+        for chunk in answer.iter_content(chunk_size=64):  # small reads keep what came before the reset
+            received += chunk
     head = parse(received[: received.rfind(b"\n\n")].decode())  # the events that came whole
     assert 0 < len(head) < len(server.requests[-1]["response"]["events"])
     response_id = head[0][1]["response"]["id"]

@@ -93,18 +93,19 @@ class Conversations:
         body = {} if body is None else body
         check_item_count(body.get("items") if isinstance(body, dict) else None)
         body = self.check(spec.qualified("CreateConversationBody"), body)
-        conversation = {
-            "id": self.new_id("conv"),
+        conversation_id = self.new_id("conv")
+        conversation: dict[str, Any] = {
+            "id": conversation_id,
             "object": "conversation",
             "created_at": self.store.now(),
             "metadata": body.get("metadata") or {},
         }
-        self.conversations[conversation["id"]] = conversation
-        self.items[conversation["id"]] = []
-        self.add_input(conversation["id"], body.get("items"))
+        self.conversations[conversation_id] = conversation
+        self.items[conversation_id] = []
+        self.add_input(conversation_id, body.get("items"))
         return public(conversation)
 
-    def list(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def list_conversations(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         """Foundry's list, filtered by agent_name or agent_id (name:version) of the responses made on it."""
         found = [
             c

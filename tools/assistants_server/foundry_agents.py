@@ -141,7 +141,7 @@ class Agents:
     def get(self, name: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return self.agent(name)
 
-    def list(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def list_agents(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         return page([self.agent(name) for name in self.agents], query, before=True)
 
     def delete(self, name: str, query: dict[str, str], body: Any) -> dict[str, Any]:

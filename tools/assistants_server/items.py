@@ -29,7 +29,9 @@ def text_part(role: str, text: str) -> dict[str, Any]:
     return {"type": "input_text", "text": text}
 
 
-def _part(part: dict[str, Any]) -> dict[str, Any]:
+def _part(role: str, part: dict[str, Any]) -> dict[str, Any]:
+    if role == "assistant" and part.get("type") == "input_text":  # an assistant's text is output text
+        return text_part(role, part["text"])
     if part.get("type") == "output_text":  # the stored part carries what the contract requires
         return {"annotations": [], "logprobs": [], **part}
     return dict(part)
@@ -41,8 +43,9 @@ def stored(item: dict[str, Any], new_id: NewId) -> dict[str, Any]:
     kind = item.get("type") or "message"
     if kind == "message":
         content = item["content"]
-        parts = [text_part(item["role"], content)] if isinstance(content, str) else [_part(p) for p in content]
-        return {"type": "message", "id": new_id("msg"), "status": "completed", "role": item["role"], "content": parts}
+        role = item["role"]
+        parts = [text_part(role, content)] if isinstance(content, str) else [_part(role, p) for p in content]
+        return {"type": "message", "id": new_id("msg"), "status": "completed", "role": role, "content": parts}
     if kind == "function_call_output":
         return {
             "type": kind,
@@ -125,3 +128,30 @@ def needs_approval(tool: dict[str, Any]) -> bool:
 def words(items: list[dict[str, Any]]) -> int:
     """The local model's token count: words of the messages' text."""
     return sum(len(message_text(item).split()) for item in items if item["type"] == "message")
+
+
+def check_tool_answers(given: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
+    """Each tool output answers a call the response can see, and no call
+    it can see is left without an output (as the API refuses)."""
+    seen = history + given
+    calls = {i["call_id"] for i in seen if i["type"] == "function_call"}
+    outputs = {i["call_id"] for i in seen if i["type"] == "function_call_output"}
+    requests = {i["id"] for i in seen if i["type"] == "mcp_approval_request"}
+    for item in given:
+        if item["type"] == "function_call_output" and item["call_id"] not in calls:
+            raise ApiError(
+                400,
+                f"No tool call found for function call output with call_id {item['call_id']}.",
+                "input",
+                "invalid_value",
+            )
+        if item["type"] == "mcp_approval_response" and item["approval_request_id"] not in requests:
+            raise ApiError(
+                400,
+                f"No MCP approval request found with id {item['approval_request_id']}.",
+                "input",
+                "invalid_value",
+            )
+    unanswered = sorted(calls - outputs)
+    if unanswered:
+        raise ApiError(400, f"No tool output found for function call {unanswered[0]}.", "input", "invalid_value")

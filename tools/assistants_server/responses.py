@@ -37,7 +37,8 @@ class Responses:
     # -- create --------------------------------------------------------------
     def create(self, query: dict[str, str], body: Any) -> Any:
         body = self.check(spec.qualified("CreateResponse"), {} if body is None else body)
-        agent, definition = None, {}
+        agent: dict[str, Any] | None = None
+        definition: dict[str, Any] = {}
         if body.get("agent_reference") is not None and self.resolve_agent is not None:
             agent, definition = self.resolve_agent(body["agent_reference"])
         model = body.get("model") or definition.get("model")
@@ -45,7 +46,7 @@ class Responses:
             raise ApiError(400, "Missing required parameter: 'model'.", "model", "missing_required_parameter")
         conversation_id, history = self._context(body)
         given = [it.stored(item, self.conversations.new_id) for item in it.as_items(body.get("input"))]
-        self._check_tool_answers(given, history)
+        it.check_tool_answers(given, history)
         response = self._new(body, definition, model, conversation_id)
         if agent is not None:
             response["agent"] = agent
@@ -101,32 +102,6 @@ class Responses:
             history[:0] = previous["_input"] + previous["output"]
             previous_id = previous["previous_response_id"]
         return None, history
-
-    def _check_tool_answers(self, given: list[dict[str, Any]], history: list[dict[str, Any]]) -> None:
-        """Each tool output answers a call the response can see, and no call
-        it can see is left without an output (as the API refuses)."""
-        seen = history + given
-        calls = {i["call_id"] for i in seen if i["type"] == "function_call"}
-        outputs = {i["call_id"] for i in seen if i["type"] == "function_call_output"}
-        requests = {i["id"] for i in seen if i["type"] == "mcp_approval_request"}
-        for item in given:
-            if item["type"] == "function_call_output" and item["call_id"] not in calls:
-                raise ApiError(
-                    400,
-                    f"No tool call found for function call output with call_id {item['call_id']}.",
-                    "input",
-                    "invalid_value",
-                )
-            if item["type"] == "mcp_approval_response" and item["approval_request_id"] not in requests:
-                raise ApiError(
-                    400,
-                    f"No MCP approval request found with id {item['approval_request_id']}.",
-                    "input",
-                    "invalid_value",
-                )
-        unanswered = sorted(calls - outputs)
-        if unanswered:
-            raise ApiError(400, f"No tool output found for function call {unanswered[0]}.", "input", "invalid_value")
 
     def _new(self, body: dict[str, Any], definition: dict[str, Any], model: str, conversation_id: str | None) -> Any:
         def pick(name: str, default: Any) -> Any:
@@ -272,7 +247,7 @@ class Responses:
     def input_items(self, response_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return page(self.response(response_id)["_input"], query)
 
-    def list(self, query: dict[str, str], body: Any) -> dict[str, Any]:
+    def list_responses(self, query: dict[str, str], body: Any) -> dict[str, Any]:
         """Foundry's list, filtered by conversation_id, agent_name or agent_id (name:version)."""
         found = [
             r

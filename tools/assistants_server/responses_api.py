@@ -125,14 +125,17 @@ class ResponsesApi:
             ("GET", f"/responses/{_SEG}/input_items", resp.input_items, q("ResponseItemList")),
         ]
         if self.foundry:  # Foundry's own lists (not in the OpenAI contract)
-            routes += [("GET", "/conversations", conv.list, None), ("GET", "/responses", resp.list, None)]
+            routes += [
+                ("GET", "/conversations", conv.list_conversations, None),
+                ("GET", "/responses", resp.list_responses, None),
+            ]
         return [(method, re.compile(root + path), handler, schema) for method, path, handler, schema in routes]
 
     def _foundry_routes(self) -> list[Entry]:
         agents = self.agents
         routes: list[tuple[str, str, Handler]] = [
             ("POST", f"/agents/{_SEG}/versions", agents.create_version),
-            ("GET", "/agents", agents.list),
+            ("GET", "/agents", agents.list_agents),
             ("GET", f"/agents/{_SEG}", agents.get),
             ("DELETE", f"/agents/{_SEG}", agents.delete),
             ("GET", f"/agents/{_SEG}/versions", agents.list_versions),
