@@ -5,7 +5,7 @@ raw object beside them, and every request valid against responses.yaml."""
 from __future__ import annotations
 
 import pytest
-from support import API_KEY, assert_requests_match_contract
+from support import API_KEY, assert_requests_match_contract, warning_texts
 
 from ansible_collections.seed.openai.plugins.modules import (
     openai_assistant,
@@ -235,3 +235,38 @@ def test_on_foundry_a_message_waits_for_the_conversations_running_response(run_m
     calls = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in foundry.requests]
     posted = calls.index(("POST", "items"))
     assert ("GET", response["id"]) in calls[:posted]  # the running response was read before the post
+
+
+def test_a_broken_stream_is_followed_from_its_last_event(run_module, server, conn):
+    from assistants_server import Fault
+
+    assistant = define(run_module, conn)
+    server.faults.add(Fault(method="POST", path="/responses", stream="break"))
+
+    streamed = run_module(openai_thread_run.main, dict(conn, assistant=assistant, thread_message="Hello", stream=True))
+
+    assert streamed["run"]["status"] == "completed"
+    assert streamed["text"] == "You said: Hello"
+    assert any("followed from its last event" in w for w in warning_texts(streamed))
+    (resumed,) = [r for r in server.requests if r["method"] == "GET" and "/responses/" in r["path"]]
+    assert resumed["query"]["stream"] == "true" and int(resumed["query"]["starting_after"]) >= 0
+    assert len(sent(server, suffix="/responses")) == 1
+
+
+def test_a_lost_answer_to_tool_outputs_is_not_resent(run_module, server, conn):
+    from assistants_server import Fault
+
+    assistant = define(run_module, conn, tools=[WEATHER])
+    started = run_module(
+        openai_thread_run.main, dict(conn, assistant=assistant, thread_message="Weather?", wait=True, **FAST)
+    )
+    server.faults.add(Fault(method="POST", path="/responses", status=502, after=True))
+
+    failed = run_module(
+        openai_thread_run_tool_outputs.main,
+        dict(conn, run=started["run"], outputs_by_function={"get_weather": "21 C"}, max_retry_count=3),
+    )
+
+    assert failed.failed
+    assert started["run"]["thread_id"] in failed["msg"] and "seed_openai_request=" in failed["msg"]
+    assert len(sent(server, suffix="/responses")) == 2  # the run, and the outputs once
