@@ -175,6 +175,7 @@ MODULE_SPECS: dict[str, dict[str, Any]] = {
         argument_spec=dict(
             **RUN_THREAD,
             run=dict(type="raw", aliases=["run_id"]),
+            runs=dict(type="raw"),
             steps=dict(type="bool", default=False),
             limit=dict(type="int", default=20),
             order=dict(type="str", default="desc", choices=["asc", "desc"]),

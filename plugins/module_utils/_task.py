@@ -90,6 +90,8 @@ def failure(error: OpenAIError, task: Task) -> Result:
         result.update(error.as_result())
     if getattr(error, "run", None) is not None:
         result["run"] = error.run  # type: ignore[attr-defined]
+    # What a failure reports beside its message (every run of a wait on many).
+    result.update(getattr(error, "result", None) or {})
     changed = bool(task.made) or (task.run_means_changed and getattr(error, "run", None) is not None)
     result.update(changed=changed, failed=True, msg=str(error))
     return result

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", help="URL path to serve under (openai: /v1, compat: /api/v2)")
     parser.add_argument("--project", default="demo", help="foundry: the project in /api/projects/<project>")
     parser.add_argument("--poll-after-ms", type=int, help="send openai-poll-after-ms with this value on every answer")
+    parser.add_argument(
+        "--run-seconds", type=float, help="runs and background responses end this many seconds after they start"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
     args = parser.parse_args(argv)
@@ -43,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix=args.prefix,
         project=args.project,
         poll_after_ms=args.poll_after_ms,
+        run_seconds=args.run_seconds,
     ).start()
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:

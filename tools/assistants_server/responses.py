@@ -4,6 +4,8 @@ deterministic local model (see README.md for what it answers)."""
 
 from __future__ import annotations
 
+import time
+
 from typing import Any, Callable
 
 from . import items as it
@@ -59,7 +61,7 @@ class Responses:
         text = it.last_user_text(given) or it.last_user_text(history) or ""
         scripted = self.next_outcomes.pop(0) if self.next_outcomes else None
         outcome = scripted or next((status for marker, status in OUTCOME_MARKERS.items() if marker in text), None)
-        response.update(_input=given, _history=history, _text=text, _outcome=outcome)
+        response.update(_input=given, _history=history, _text=text, _outcome=outcome, _since=time.monotonic())
         self.by_id[response["id"]] = response
         if body.get("stream"):
             return self.stream(response)
@@ -225,7 +227,7 @@ class Responses:
             except ValueError:
                 raise ApiError(400, "Invalid 'starting_after': expected an integer.", "starting_after") from None
             return after(response["_events"], starting_after)
-        if self.routes.advance_on_poll and response["background"]:
+        if response["background"] and self.routes.moves_on(response):
             self.advance(response)
         return public(response)
 

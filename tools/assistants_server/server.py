@@ -56,6 +56,7 @@ class AssistantsServer:
         token_check: TokenCheck | None = None,
         poll_after_ms: int | None = None,
         endless_lists: bool = False,
+        run_seconds: float | None = None,
     ) -> None:
         self.api_key = api_key
         self.verbose = verbose
@@ -66,6 +67,7 @@ class AssistantsServer:
         self.endless_lists = endless_lists
         self.store = Store()
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
+        self.routes.run_seconds = run_seconds
         self.mode.configure(self.routes, self.store)
         # OpenAI's Conversations + Responses (and Foundry's new agents) beside the Assistants API.
         self.responses = ResponsesApi(self.store, self.routes, self.mode.name)

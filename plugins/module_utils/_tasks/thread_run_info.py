@@ -8,6 +8,7 @@ from .._errors import InvalidInput
 from .._ids import resolve_id
 from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._task import Result, Task
+from . import _many_runs
 from ._shape import is_placeholder, placeholder_run, run_result
 
 
@@ -16,6 +17,8 @@ def run(task: Task) -> Result:
     check_wait_options(params)
     if not 1 <= params["limit"] <= 100:
         raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+    if params["runs"] is not None:
+        return _many_runs.run(task)
     api = task.api()
     if params["run"] is None:
         if params["thread"] is None:
