@@ -14,6 +14,7 @@ from typing import Any
 
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
+from ._api import API_CHOICES
 from ._client import redact_url
 from ._connection import ENTRA_SCOPE, ENV_FALLBACKS, first_env, header_from_env
 from ._polling import RUN_STATUSES
@@ -64,6 +65,7 @@ CONNECTION: dict[str, Any] = dict(
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
     creation_marker=dict(type="bool", default=True),
+    api=dict(type="str", default="auto", choices=list(API_CHOICES), fallback=_fallback("api")),
 )
 
 # doc fragment seed.openai.wait
@@ -173,6 +175,7 @@ MODULE_SPECS: dict[str, dict[str, Any]] = {
         argument_spec=dict(
             **RUN_THREAD,
             run=dict(type="raw", aliases=["run_id"]),
+            runs=dict(type="raw"),
             steps=dict(type="bool", default=False),
             limit=dict(type="int", default=20),
             order=dict(type="str", default="desc", choices=["asc", "desc"]),

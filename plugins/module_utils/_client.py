@@ -171,6 +171,9 @@ class Settings:
     query: dict[str, Any] = field(default_factory=dict)
     validate_certs: bool = True
     ca_path: str | None = None
+    # The wire API the task speaks (assistants or responses): the Assistants
+    # API wants its beta header on every call, the Responses API none.
+    wire_api: str = "assistants"
     # For auth_type entra: called at every send for the bearer token, so a
     # token renewed during a long wait is used by the later polls.
     token_source: Optional[TokenSource] = None
@@ -238,12 +241,13 @@ class OpenAIClient:
         self.secrets = settings.secrets()
         self._token_source = settings.token_source if settings.auth_type == "entra" else None
         self.headers = {
-            "OpenAI-Beta": "assistants=v2",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": f"{USER_AGENT} python-requests/{requests.__version__}",
         }
+        if settings.wire_api == "assistants":
+            self.headers["OpenAI-Beta"] = "assistants=v2"
         if settings.organization:
             self.headers["OpenAI-Organization"] = settings.organization
         self.headers.update({str(k): str(v) for k, v in settings.headers.items()})

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
-from ._client import Settings
+from ._api import resolve_api
+from ._client import DEFAULT_API_BASE, Settings
 
 if TYPE_CHECKING:
     from ._entra import EntraTokenSource
@@ -22,6 +23,7 @@ ENV_FALLBACKS: dict[str, tuple[str, ...]] = {
     "api_key": ("OPENAI_API_KEY",),
     "organization": ("OPENAI_ORGANIZATION",),
     "auth_type": ("OPENAI_AUTH_TYPE",),
+    "api": ("OPENAI_API",),
 }
 # One extra header, "Name: value", for a gateway in front of the API (AWX injects it).
 HEADER_VARIABLE = "OPENAI_EXTRA_HEADER"
@@ -88,6 +90,7 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
         query=dict(options.get("query") or {}),
         validate_certs=options.get("validate_certs", True) is not False,
         ca_path=options.get("ca_path") or None,
+        wire_api=resolve_api(value("api"), api_base, DEFAULT_API_BASE),
     )
     if settings.auth_type == "entra":
         # Imported here: only Entra tasks pay for it.

@@ -23,7 +23,10 @@ MISSING_LIBS = [name for name in ("requests", "urllib3") if importlib.util.find_
 def secret_values(params: dict[str, Any]) -> list[str]:
     """Values to mask that no_log does not cover: a password in api_base is
     refused, but Ansible would echo it in the task's arguments."""
-    password = urlsplit(params.get("api_base") or "").password
+    try:
+        password = urlsplit(params.get("api_base") or "").password
+    except ValueError:
+        return []  # not a URL: the client refuses it in one line naming api_base
     return [password] if password else []
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
-from ._client import OpenAIClient
-from ._errors import DeadlineExceeded, InvalidInput, OpenAIError, expect_object, one_line
-from ._resources import run_url
+from ._errors import APIError, DeadlineExceeded, InvalidInput, OpenAIError, expect_object, one_line
 from ._validation import check_number
 
 RUN_STATUSES = [
@@ -81,24 +79,30 @@ def _still_running(run: dict[str, Any], params: Mapping[str, Any]) -> RunNotFini
     )
 
 
+# Reads a run once more within the seconds given: (the run, the answer's headers).
+ReadRun = Callable[[dict[str, Any], float], "tuple[dict[str, Any], Mapping[str, str]]"]
+
+
 def wait_for_run(
-    client: OpenAIClient,
+    read: ReadRun,
     run: dict[str, Any],
     params: Mapping[str, Any],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll the run until its status leaves status_for_wait (or enters
-    status_for_exit); return the last run. Every poll reuses the client's
-    session, so one kept-alive connection serves the whole wait.
+    status_for_exit); return the last run. `read` is the wire API's read of
+    a run; every poll reuses the client's session, so one kept-alive
+    connection serves the whole wait.
 
     wait_timeout bounds the whole wait: each poll gets only the time left,
     so a stuck or trickling answer ends the wait too."""
     wait_on = params.get("status_for_wait") or DEFAULT_WAIT_ON
     exit_on = params.get("status_for_exit") or []
     deadline = clock() + params["wait_timeout"]
-    run = expect_object(run, "the run to wait for", "thread.run", ("id", "thread_id"))
-    url = run_url(client, run["thread_id"], run["id"])
+    run = expect_object(run, "the run to wait for", "thread.run", ("id",))
+    # Every poll reads the run the wait began with: an answer cannot redirect it.
+    target = run
     interval = 0.0  # the first read comes at once: its answer may set the pace
     while run.get("status") in wait_on and run.get("status") not in exit_on:
         remaining = deadline - clock()
@@ -110,10 +114,9 @@ def wait_for_run(
             if remaining <= 0:
                 raise _still_running(run, params)
         try:
-            answer, headers = client.exchange("GET", url, time_limit=remaining)
+            run, headers = read(target, remaining)
         except DeadlineExceeded:
             raise _still_running(run, params) from None
-        run = expect_object(answer, f"GET {url}", "thread.run", ("id",))
         interval = _poll_after(headers, params["poll_interval"])
     return run
 
@@ -131,3 +134,65 @@ def check_outcome(run: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(run.get("incomplete_details"), dict):
         detail = f": {one_line(str(run['incomplete_details'].get('reason')), 80)}"
     raise RunFailed(f"Run {one_line(str(run.get('id')), 80)} ended {status}{detail}", run)
+
+
+def wait_for_runs(
+    read: ReadRun,
+    runs: list[dict[str, Any]],
+    params: Mapping[str, Any],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Follow every run at once, each read when its own poll-after says, until
+    all have left status_for_wait (or entered status_for_exit) or wait_timeout
+    has passed for the set. Returns the last run seen of each, in the order
+    given, and what kept some from ending, by index: a read that failed, or the
+    wait that ran out. A 429 or a server error only puts that run's next read off."""
+    wait_on = params.get("status_for_wait") or DEFAULT_WAIT_ON
+    exit_on = params.get("status_for_exit") or []
+    limit = float(params["wait_timeout"])
+    deadline = clock() + limit
+    latest = list(runs)
+    problems: dict[int, str] = {}
+
+    def waiting(run: Mapping[str, Any]) -> bool:
+        return run.get("status") in wait_on and run.get("status") not in exit_on
+
+    # When each run is read next (None: it has ended); the first reads come at once.
+    due: list[Optional[float]] = [0.0 if waiting(run) else None for run in runs]
+    while True:
+        pending = [index for index, at in enumerate(due) if at is not None]
+        if not pending:
+            break
+        index = min(pending, key=lambda k: due[k] or 0.0)
+        wake = due[index] or 0.0
+        if wake >= deadline:
+            break
+        if wake > clock():
+            sleep(wake - clock())
+        remaining = deadline - clock()
+        if remaining <= 0:
+            break
+        try:
+            run, headers = read(runs[index], remaining)
+        except DeadlineExceeded:
+            break
+        except APIError as error:
+            if error.status != 429 and error.status < 500:
+                problems[index] = str(error)
+                due[index] = None
+                continue
+            wait = error.retry_after if error.retry_after is not None else float(params["poll_interval"])
+            due[index] = clock() + max(MIN_POLL_AFTER, wait)
+            continue
+        except OpenAIError as error:
+            problems[index] = str(error)
+            due[index] = None
+            continue
+        latest[index] = run
+        due[index] = clock() + _poll_after(headers, params["poll_interval"]) if waiting(run) else None
+    for index, at in enumerate(due):
+        if at is not None:
+            run = latest[index]
+            problems[index] = f"still {one_line(str(run.get('status')), 40)} after {limit:g} s (wait_timeout)"
+    return latest, problems

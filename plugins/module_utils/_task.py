@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
+from ._api.base import WireAPI
 from ._client import OpenAIClient
 from ._connection import settings_from_options
 from ._errors import APIError, OpenAIError
@@ -38,6 +39,7 @@ class Task:
         self.warnings: list[str] = []
         self._client_factory = client_factory or new_client
         self._client: Optional[OpenAIClient] = None
+        self._api: Optional[WireAPI] = None
         # What the task created or changed so far: a failure after it still returns it.
         self.made: Result = {}
         # Carried in the metadata of what the task creates, so that a lost
@@ -61,6 +63,19 @@ class Task:
                 self.warn(warning)
         return self._client
 
+    def api(self) -> WireAPI:
+        """The wire API the task speaks (option api; auto decides by api_base).
+        Choosing it needs no client: options are checked before any is built."""
+        if self._api is None:
+            from ._api import wire_api
+
+            self._api = wire_api(self.params.get("api"), self.params.get("api_base"), self.client, self.warn, self.made)
+        return self._api
+
+    def beside(self) -> Result:
+        """The successor's raw objects, to return beside the collection's shapes."""
+        return dict(self._api.raw) if self._api is not None else {}
+
 
 def new_client(task: Task) -> OpenAIClient:
     # The shells have already applied the environment fallbacks.
@@ -75,6 +90,8 @@ def failure(error: OpenAIError, task: Task) -> Result:
         result.update(error.as_result())
     if getattr(error, "run", None) is not None:
         result["run"] = error.run  # type: ignore[attr-defined]
+    # What a failure reports beside its message (every run of a wait on many).
+    result.update(getattr(error, "result", None) or {})
     changed = bool(task.made) or (task.run_means_changed and getattr(error, "run", None) is not None)
     result.update(changed=changed, failed=True, msg=str(error))
     return result
@@ -95,6 +112,8 @@ def run_core(core: Callable[[Task], Result], task: Task) -> Result:
         unexpected = OpenAIError(f"unexpected {type(error).__name__}{place}; please report it ({hidden})")
         result = failure(unexpected, task)
     result.setdefault("changed", False)
+    for key, value in task.beside().items():
+        result.setdefault(key, value)
     if task.warnings:
         result["warnings"] = list(task.warnings)
     return result

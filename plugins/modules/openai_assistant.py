@@ -96,6 +96,13 @@ assistant:
   returned: success, unless absent already
   type: dict
   sample: {id: asst_abc123, object: assistant, name: helpdesk, model: gpt-5-mini, tools: []}
+agent:
+  description:
+    - The agent version as Azure AI Foundry returned it, with O(api=responses) on a Foundry project endpoint.
+    - With O(api=responses) against OpenAI, which keeps no assistants, RV(assistant) is the definition the run
+      tasks send, and nothing is returned here.
+  returned: with O(api=responses) on a Foundry project endpoint, when an agent was read or created
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -73,6 +73,10 @@ thread:
   returned: success, not in check mode for a new thread
   type: dict
   sample: {id: thread_abc123, object: thread, created_at: 1795692567, metadata: {}, tool_resources: {}}
+conversation:
+  description: The conversation the thread stands for, as the Responses API returned it.
+  returned: with O(api=responses), success
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -81,6 +81,10 @@ request:
   description: The request that would have been sent.
   returned: check mode
   type: dict
+item:
+  description: The message item the message stands for, as the Responses API returned it.
+  returned: with O(api=responses), success, not in check mode
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

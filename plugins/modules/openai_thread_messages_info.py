@@ -66,6 +66,11 @@ latest_answer:
   returned: success
   type: str
   sample: The backup failed because the disk was full.
+items:
+  description: The conversation's message items the messages stand for, as the Responses API returned them.
+  returned: with O(api=responses), success
+  type: list
+  elements: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -180,6 +180,12 @@ request_id:
   description: The C(x-request-id) header of the failed answer.
   returned: failure with an answer from the server
   type: str
+response:
+  description:
+    - The response the run stands for, as the Responses API returned it.
+    - Its C(status) is C(completed) where the run's is C(requires_action) (it waits for tool outputs or approvals).
+  returned: with O(api=responses), when a response was started
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

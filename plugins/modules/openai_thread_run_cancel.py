@@ -61,6 +61,10 @@ run:
   returned: success
   type: dict
   sample: {id: run_abc123, object: thread.run, status: cancelling}
+response:
+  description: The response the run stands for, as the Responses API returned it.
+  returned: with O(api=responses), when the response was read
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

@@ -11,6 +11,9 @@ version_added: 1.0.0
 description:
   - Reads O(run) of O(thread), optionally waiting for it to end, as the PSOpenAI cmdlets C(Get-ThreadRun) and
     C(Wait-ThreadRun) do; without O(run), lists the thread's runs.
+  - With O(runs), reads many runs in one task; with O(wait), follows them all at once over one HTTP connection,
+    each read when the server's C(openai-poll-after-ms) (or O(poll_interval)) says, so that waiting for N runs takes
+    about as long as the slowest, not N times one. O(wait_timeout) bounds the wait for the whole set.
   - Never changes anything.
 author:
   - seed.openai contributors (@seed-openai)
@@ -30,6 +33,17 @@ options:
     description: The run to read, as an ID or a run object. Without it, the thread's runs are listed.
     type: raw
     aliases: [run_id]
+  runs:
+    description:
+      - Many runs to read, or to wait for with O(wait), in one task, as a list of run objects or of the registered
+        results of M(seed.openai.openai_thread_run); the registered result of a loop of it (or its C(results)) is
+        taken as it is. Loop items that failed or were skipped are left out, and a warning names them.
+      - At most 100. Anything that is not a run fails the task in one line naming it, before anything is read.
+      - RV(runs) returns every run in the order given. When one fails, or is still running when O(wait_timeout) ends,
+        the task fails naming each such run, and still returns every run as last seen.
+      - Not with O(run), O(thread) or O(steps).
+    type: raw
+    version_added: 1.1.0
   steps:
     description: Also return the run's steps.
     type: bool
@@ -57,6 +71,19 @@ EXAMPLES = r"""
     steps: true
   register: finished
 
+- name: Start a run on each thread, without waiting
+  seed.openai.openai_thread_run:
+    thread: "{{ item }}"
+    assistant: asst_abc123
+  loop: "{{ ticket_threads }}"
+  register: started
+
+- name: Wait for them all at once
+  seed.openai.openai_thread_run_info:
+    runs: "{{ started }}"
+    wait: true
+  register: finished
+
 - name: List a thread's runs
   seed.openai.openai_thread_run_info:
     thread: thread_abc123
@@ -70,7 +97,9 @@ run:
   returned: when O(run) is given
   type: dict
 runs:
-  description: The thread's runs.
+  description:
+    - The thread's runs; with O(runs), each run given, in that order, as last seen (also when the task fails).
+    - With O(runs), a run that waits in C(requires_action) also carries C(tool_calls) and C(tool_approvals_pending).
   returned: when O(run) is omitted
   type: list
   elements: dict
@@ -98,6 +127,15 @@ tool_approvals_pending:
       name: lookup
       server_label: docs
       arguments: '{"query": "rotate keys"}'
+response:
+  description: The response the run stands for, as the Responses API returned it.
+  returned: with O(api=responses), when a run was read
+  type: dict
+responses:
+  description: The conversation's responses the runs stand for, as Azure AI Foundry listed them.
+  returned: with O(api=responses) on a Foundry project endpoint, when a thread's runs were listed
+  type: list
+  elements: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

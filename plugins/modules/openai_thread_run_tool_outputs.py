@@ -177,6 +177,12 @@ request:
   description: The request that would have been sent, without credentials.
   returned: check mode
   type: dict
+response:
+  description:
+    - The new response that carries the outputs (or approvals) on, as the Responses API returned it.
+    - Its ID, and so the run's, differs from the answered response's.
+  returned: with O(api=responses), when the answers were sent
+  type: dict
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module

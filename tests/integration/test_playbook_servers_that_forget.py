@@ -174,9 +174,6 @@ def test_values_that_cannot_be_sent_as_given_are_refused_before_sending(ansible,
     assert server.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="_module.secret_values calls urlsplit unguarded, in both shells (fix outside this change)"
-)
 def test_a_malformed_api_base_fails_in_one_line_naming_it(ansible, server, objects):
     assistant, thread = objects
     outcome = ansible.playbook(

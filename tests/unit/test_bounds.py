@@ -12,7 +12,8 @@ import zlib
 import pytest
 from hostile_server import HostileServer, answer, trickle
 
-from ansible_collections.seed.openai.plugins.module_utils import _runs
+from ansible_collections.seed.openai.plugins.module_utils._api import assistant_runs as _runs
+from ansible_collections.seed.openai.plugins.module_utils._api.assistant_runs import run_reader
 from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient, Settings
 from ansible_collections.seed.openai.plugins.module_utils._errors import (
     APIError,
@@ -226,7 +227,7 @@ def test_the_wait_ends_at_wait_timeout_even_while_a_poll_trickles():
     with HostileServer(script) as server:
         client = client_for(server)
         with pytest.raises(RunNotFinished) as caught:
-            wait_for_run(client, dict(run), {"wait_timeout": 1.0, "poll_interval": 0.2})
+            wait_for_run(run_reader(client), dict(run), {"wait_timeout": 1.0, "poll_interval": 0.2})
     assert caught.value.run["status"] == "queued"
     assert "(wait_timeout)" in str(caught.value)
 
@@ -260,7 +261,9 @@ def test_poll_after_zero_does_not_busy_loop(poll_after):
     client = PollCounter(poll_after)
     run = {"id": "run_1", "thread_id": "thread_1", "status": "queued"}
     with pytest.raises(RunNotFinished):
-        wait_for_run(client, run, {"wait_timeout": 5, "poll_interval": 1}, sleep=sleep, clock=lambda: now[0])
+        wait_for_run(
+            run_reader(client), run, {"wait_timeout": 5, "poll_interval": 1}, sleep=sleep, clock=lambda: now[0]
+        )
     assert min(slept[:-1]) >= 0.2  # the last pause is cut to the time left
     assert client.polls <= 26
 

@@ -33,7 +33,7 @@ def messages():
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name in RAISED or (name in ("warn", "append") and path.endswith(("_client.py", "_runs.py"))):
+            if name in RAISED or (name in ("warn", "append") and path.endswith(("_client.py", "assistant_runs.py"))):
                 # The value a message quotes follows ", got"; the guide shows a placeholder.
                 parts = [re.sub(r",? got$", "", p.strip(" ;,.()'")) for p in literal_parts(node.args[0])]
                 longest = max(parts, key=len, default="")

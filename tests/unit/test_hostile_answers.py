@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.seed.openai.plugins.module_utils._api.assistant_runs import run_reader
 from ansible_collections.seed.openai.plugins.module_utils._errors import (
     BadAnswer,
     OpenAIError,
@@ -135,7 +136,7 @@ def through_every_parser(answer):
     read_run_stream([*lines, "data: [DONE]", ""])
     now = [0.0]
     wait_for_run(
-        Stub(answer),
+        run_reader(Stub(answer)),
         dict(RUN, status="queued"),
         {"wait_timeout": 1, "poll_interval": 0.5},
         sleep=lambda s: now.__setitem__(0, now[0] + s),

@@ -41,11 +41,16 @@ def _recorded_digests() -> dict[str, str]:
 
 def test_vendored_spec_has_the_digests_recorded_when_it_was_copied():
     recorded = _recorded_digests()
-    assert sorted(recorded) == ["LICENSE", "assistants-threads-runs.yaml"]
+    assert sorted(recorded) == ["LICENSE", "assistants-threads-runs.yaml", "responses.yaml"]
     assert {name: _sha256(os.path.join(VENDORED, name)) for name in recorded} == recorded
     # CI clones the repo alone; where the reference copy is beside it, it must agree too.
     if os.path.isdir(SHARED):
         assert {name: _sha256(os.path.join(SHARED, name)) for name in recorded} == recorded
+
+
+def test_every_vendored_file_is_recorded():
+    on_disk = sorted(name for name in os.listdir(VENDORED) if name not in ("SHA256SUMS", "README.md"))
+    assert on_disk == sorted(_recorded_digests())
 
 
 def test_missing_requests_fails_with_missing_required_lib(run_module, monkeypatch):

@@ -4,6 +4,8 @@ Modes: openai (OpenAI's Assistants API under /v1), compat (a third-party
 compatible server under --prefix, default /api/v2), foundry (Azure AI Foundry
 classic agents under /api/projects/<--project>; the --api-key is the one bearer
 token accepted, and every request needs ?api-version=v1 or 2025-05-15-preview).
+Every mode also serves OpenAI's Conversations + Responses API (in foundry mode
+under .../openai/v1 and .../openai, beside the new agents under .../agents).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 import threading
 
 from .modes import FOUNDRY_API_VERSIONS, MODES
+from .responses_api import NEW_AGENTS_API_VERSIONS
 from .server import AssistantsServer
 
 
@@ -27,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prefix", help="URL path to serve under (openai: /v1, compat: /api/v2)")
     parser.add_argument("--project", default="demo", help="foundry: the project in /api/projects/<project>")
     parser.add_argument("--poll-after-ms", type=int, help="send openai-poll-after-ms with this value on every answer")
+    parser.add_argument(
+        "--run-seconds", type=float, help="runs and background responses end this many seconds after they start"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
     args = parser.parse_args(argv)
@@ -40,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix=args.prefix,
         project=args.project,
         poll_after_ms=args.poll_after_ms,
+        run_seconds=args.run_seconds,
     ).start()
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"api_base: {server.api_base}", flush=True)
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)
+        print(f"new agents and /openai routes: api-version one of {', '.join(NEW_AGENTS_API_VERSIONS)}", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .responses_api import foundry_api_versions, is_responses_path
 from .routes import ApiError, Routes
 from .store import Store
 
@@ -63,7 +64,8 @@ class OpenAIMode:
     def outside(self, method: str, path: str) -> tuple[int, Any]:
         return self.render_error(ApiError(404, f"Invalid URL ({method} {path})", subject="url"))
 
-    def check_request(self, headers: dict[str, str], query: dict[str, str]) -> None:
+    def check_request(self, headers: dict[str, str], query: dict[str, str], path: str | None = None) -> None:
+        """Refuse what the mode refuses; `path` is below the prefix (None: outside it or unknown)."""
         key = bearer(headers) or headers.get("api-key")
         if not key:
             raise ApiError(
@@ -73,7 +75,7 @@ class OpenAIMode:
             )
         if key != self.api_key:
             raise ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-        if headers.get("openai-beta") != "assistants=v2":
+        if headers.get("openai-beta") != "assistants=v2" and not is_responses_path(path):
             raise ApiError(
                 400,
                 "You must provide the 'OpenAI-Beta' header to access the Assistants API. "
@@ -108,7 +110,7 @@ class CompatMode(OpenAIMode):
     def outside(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"detail": "Not Found"}
 
-    def check_request(self, headers: dict[str, str], query: dict[str, str]) -> None:
+    def check_request(self, headers: dict[str, str], query: dict[str, str], path: str | None = None) -> None:
         key = bearer(headers)
         if key is None:
             raise ApiError(401, "Not authenticated")
@@ -177,7 +179,7 @@ class FoundryMode(OpenAIMode):
     def outside(self, method: str, path: str) -> tuple[int, Any]:
         return 404, {"error": {"code": "404", "message": "Resource not found"}}
 
-    def check_request(self, headers: dict[str, str], query: dict[str, str]) -> None:
+    def check_request(self, headers: dict[str, str], query: dict[str, str], path: str | None = None) -> None:
         token = bearer(headers)
         if token is None:
             raise ApiError(
@@ -193,18 +195,22 @@ class FoundryMode(OpenAIMode):
                 f"Unauthorized. Access token is {reason} (audience https://ai.azure.com).",
                 code="PermissionDenied",
             )
+        # The new agents and their OpenAI-compatible routes take other versions
+        # (and on /openai/v1 none is needed).
+        versions, required = foundry_api_versions(path) or (FOUNDRY_API_VERSIONS, True)
         version = query.get("api-version")
+        if version is None and not required:
+            return
         if version is None:
             raise ApiError(
                 400,
                 "The api-version query parameter (?api-version=) is required for all requests.",
                 code="MissingApiVersionParameter",
             )
-        if version not in FOUNDRY_API_VERSIONS:
+        if version not in versions:
             raise ApiError(
                 400,
-                f"The api-version '{version}' is invalid. "
-                f"The supported versions are '{', '.join(FOUNDRY_API_VERSIONS)}'.",
+                f"The api-version '{version}' is invalid. The supported versions are '{', '.join(versions)}'.",
                 code="InvalidApiVersionParameter",
             )
 

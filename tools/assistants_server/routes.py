@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from typing import Any, Callable
 from urllib.parse import unquote
 
@@ -60,7 +61,7 @@ def check_body(schema: str | None, body: Any, allowed: list[str] | None = None) 
     if unknown is not None:
         raise ApiError(400, f"Unknown parameter: '{unknown}'.", unknown, "unknown_parameter")
     if schema is not None:
-        for error in spec.validator(schema).iter_errors(body):
+        for error in spec.reported_errors(schema, body):
             if error.validator == "required":
                 missing = re.findall(r"'([^']+)' is a required property", error.message)
                 field = ".".join([str(p) for p in error.absolute_path] + missing[:1])
@@ -153,6 +154,9 @@ class Routes:
     def __init__(self, store: Store, advance_on_poll: bool = True) -> None:
         self.store = store
         self.advance_on_poll = advance_on_poll
+        # When set, a run (or background response) ends only this many seconds
+        # after it was created, however often it is read: a model that takes time.
+        self.run_seconds: float | None = None
         # Run every new run to its end before answering (runs then never block
         # a second create-run on their thread, as fast real runs would not).
         self.complete_on_create = False
@@ -318,9 +322,18 @@ class Routes:
 
     def get_run(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         run = self.store.run(thread_id, run_id)
-        if self.advance_on_poll and run["status"] not in ("requires_action",):
+        if run["status"] not in ("requires_action",) and self.moves_on(run):
             self.store.advance(run)
         return public(run)
+
+    def moves_on(self, obj: dict[str, Any]) -> bool:
+        """Whether a read moves a run (or response) on: every read, or with
+        run_seconds, out of queued at once and to its end once its time is up."""
+        if not self.advance_on_poll:
+            return False
+        if self.run_seconds is None or obj.get("status") == "queued":
+            return True
+        return time.monotonic() - obj.get("_since", 0.0) >= self.run_seconds
 
     def cancel_run(self, thread_id: str, run_id: str, query: dict[str, str], body: Any) -> dict[str, Any]:
         return public(self.store.cancel(thread_id, run_id))

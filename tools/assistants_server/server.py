@@ -14,6 +14,7 @@ from typing import Any
 from .faults import FaultPlan
 from .handler import Handler
 from .modes import OpenAIMode, TokenCheck, make_mode
+from .responses_api import ResponsesApi
 from .routes import Routes
 from .store import Store
 
@@ -60,6 +61,7 @@ class AssistantsServer:
         ignores_order: bool = False,
         ignores_after: bool = False,
         endless_pages: bool = False,
+        run_seconds: float | None = None,
     ) -> None:
         self.api_key = api_key
         self.verbose = verbose
@@ -78,7 +80,11 @@ class AssistantsServer:
         self.store = Store()
         self.store.keeps_metadata = keeps_metadata
         self.routes = Routes(self.store, advance_on_poll=advance_on_poll)
+        self.routes.run_seconds = run_seconds
         self.mode.configure(self.routes, self.store)
+        # OpenAI's Conversations + Responses (and Foundry's new agents) beside the Assistants API.
+        self.responses = ResponsesApi(self.store, self.routes, self.mode.name)
+        self.routes.table.extend(self.responses.table())
         self.faults = FaultPlan()
         self.requests: list[dict[str, Any]] = []
         # Set by stop(): handlers waiting in a fault give up at once.

@@ -199,6 +199,7 @@ class Store:
         }
         if body.get("additional_instructions"):
             run["instructions"] = f"{run['instructions']}\n{body['additional_instructions']}".strip()
+        run["_since"] = time.monotonic()
         run["_outcome"] = self.next_outcomes.pop(0) if self.next_outcomes else self._outcome_from_text(thread_id)
         self.runs[thread_id][run["id"]] = run
         self.steps[run["id"]] = []

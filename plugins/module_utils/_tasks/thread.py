@@ -4,12 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._errors import APIError, InvalidInput, expect_object
+from .._errors import APIError, InvalidInput
 from .._ids import resolve_id
-from .._once import send_once, with_marker
-from .._resources import thread_url
 from .._run_body import check_message
 from .._task import Result, Task
 from .._validation import check_metadata
@@ -25,51 +21,36 @@ def run(task: Task) -> Result:
     messages = [check_message(m, f"messages[{i}]") for i, m in enumerate(params["messages"] or [])]
     if thread_id is not None and messages:
         raise InvalidInput("messages are for a new thread; add messages to an existing one with openai_thread_message")
-    client = task.client()
+    api = task.api()
     if params["state"] == "absent" and thread_id is not None:  # required_if: absent needs thread
-        if task.check_mode:
-            try:
-                current = expect_object(
-                    client.request("GET", thread_url(client, thread_id)),
-                    f"GET {thread_url(client, thread_id)}",
-                    "thread",
-                )
-            except APIError as error:
-                if error.status != 404:
-                    raise
-                return dict(changed=False, thread={})
-            return dict(
-                changed=True, thread=dict(id=current.get("id", thread_id), object="thread.deleted", deleted=True)
-            )
-        try:
-            deleted = client.request("DELETE", thread_url(client, thread_id))
-        except APIError as error:
-            if error.status != 404:
-                raise
-            # A 404 to a resent DELETE: the first one did it, its answer was lost.
-            return dict(changed=client.retries_done > 0, thread={})
-        return dict(changed=True, thread=deleted)
+        return _absent(task, thread_id)
     if thread_id is None:
-        body = dict(wanted, messages=messages) if messages else wanted
+        body = api.thread_body(wanted, messages)
         if task.check_mode:
-            request = client.describe("POST", client.url("threads"), body)
-            return dict(changed=True, thread=placeholder("thread", wanted), request=request)
-        body, marker = with_marker(body, task.marker)
-        url = client.url("threads")
-
-        def send() -> Any:
-            return expect_object(
-                client.request("POST", url, body, retry_server_errors=False), f"POST {url}", "thread", ("id",)
-            )
-
-        # A thread cannot be looked up by its metadata: never sent twice.
-        thread = send_once(client, send, "a thread", marker, made=task.made)
-        return dict(changed=True, thread=thread)
-    current = expect_object(
-        client.request("GET", thread_url(client, thread_id)), f"GET {thread_url(client, thread_id)}", "thread"
-    )
+            return dict(changed=True, thread=placeholder("thread", wanted), request=api.describe_create_thread(body))
+        return dict(changed=True, thread=api.create_thread(body, task.marker))
+    current = api.read_thread(thread_id)
     changes = {key: value for key, value in wanted.items() if comparable(current.get(key), key) != value}
     if not changes or task.check_mode:
         return dict(changed=bool(changes), thread=dict(current, **changes))
-    updated = client.request("POST", thread_url(client, thread_id), changes)
-    return dict(changed=True, thread=updated)
+    return dict(changed=True, thread=api.update_thread(thread_id, changes))
+
+
+def _absent(task: Task, thread_id: str) -> Result:
+    api = task.api()
+    if task.check_mode:
+        try:
+            current = api.read_thread(thread_id)
+        except APIError as error:
+            if error.status != 404:
+                raise
+            return dict(changed=False, thread={})
+        return dict(changed=True, thread=dict(id=current.get("id", thread_id), object="thread.deleted", deleted=True))
+    try:
+        deleted = api.delete_thread(thread_id)
+    except APIError as error:
+        if error.status != 404:
+            raise
+        # A 404 to a resent DELETE: the first one did it, its answer was lost.
+        return dict(changed=api.client.retries_done > 0, thread={})
+    return dict(changed=True, thread=deleted)

@@ -4,75 +4,11 @@
 
 from __future__ import annotations
 
-import re
-import time
-from typing import Any, Optional
-
-from .._client import OpenAIClient
-from .._errors import APIError, expect_object
 from .._ids import resolve_id
-from .._once import find_marked, send_once, with_marker
-from .._polling import RunNotFinished, check_wait_options
-from .._resources import run_url, thread_url
+from .._polling import check_wait_options
 from .._run_body import check_message
-from .._runs import follow_run
 from .._task import Result, Task
 from ._shape import placeholder
-
-ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
-# A new run may start between our wait and our message; give up after this many.
-MAX_WAITS = 5
-
-
-def add_message(
-    client: OpenAIClient,
-    thread_id: str,
-    body: dict[str, Any],
-    params: Any,
-    marker: Optional[str],
-    warn: Any,
-    made: Optional[dict[str, Any]] = None,
-) -> dict[str, Any]:
-    run: dict[str, Any] = {}
-    body, marker = with_marker(body, marker)
-    url = thread_url(client, thread_id, "messages")
-
-    def send() -> dict[str, Any]:
-        answer = client.request("POST", url, body, retry_server_errors=False)
-        return expect_object(answer, f"POST {url}", "thread.message", ("id",))
-
-    def unlike(message: dict[str, Any]) -> bool:
-        """A message of another role, or one a run wrote, is never the one sent."""
-        return message.get("role") not in (None, body.get("role")) or bool(message.get("run_id"))
-
-    started = time.time()
-    lookup = None
-    if marker is not None:
-        found_marker = marker
-
-        def lookup() -> Optional[dict[str, Any]]:
-            return find_marked(client, url, found_marker, started, "message", unlike)
-
-    # One wait_timeout for all the runs waited out, not one each.
-    limit = float(params["wait_timeout"])
-    deadline = time.monotonic() + limit
-    for _attempt in range(MAX_WAITS):
-        try:
-            message: dict[str, Any] = send_once(client, send, "a message", marker, lookup, warn=warn, made=made)
-            return message
-        except APIError as error:
-            active = ACTIVE_RUN.search(error.error.get("message") or "")
-            if error.status != 400 or active is None or not params["wait_for_active_run"]:
-                raise
-        run = client.request("GET", run_url(client, thread_id, active.group(1)))
-        run = follow_run(client, run, params, deadline, limit)
-        if run.get("status") == "requires_action":
-            raise RunNotFinished(
-                f"Run {run['id']} waits for tool outputs; answer them with openai_thread_run_tool_outputs "
-                "or cancel the run, then add the message",
-                run,
-            )
-    raise RunNotFinished(f"Runs of {thread_id} kept starting; the message was not added", run)
 
 
 def run(task: Task) -> Result:
@@ -81,10 +17,9 @@ def run(task: Task) -> Result:
     body = {key: params[key] for key in ("role", "content", "attachments", "metadata") if params[key] is not None}
     check_message(body, "message")
     check_wait_options(params)
-    client = task.client()
+    api = task.api()
     if task.check_mode:
-        request = client.describe("POST", thread_url(client, thread_id, "messages"), body)
+        request = api.describe_add_message(thread_id, body, params)
         message = placeholder("thread.message", dict(body, thread_id=thread_id, content=[]))
         return dict(changed=True, message=message, request=request)
-    message = add_message(client, thread_id, body, params, task.marker, task.warn, task.made)
-    return dict(changed=True, message=message)
+    return dict(changed=True, message=api.add_message(thread_id, body, params, task.marker))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from .._errors import InvalidInput
 from .._ids import resolve_id
-from .._resources import pages, thread_url
 from .._shapes import message_text
 from .._task import Result, Task
 from ._shape import is_placeholder
@@ -17,15 +16,11 @@ def run(task: Task) -> Result:
     thread_id = resolve_id(params["thread"], "thread", "thread")
     if not 1 <= params["limit"] <= 100:
         raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
-    query = {"limit": params["limit"], "order": "desc"}
-    if params["run"] is not None:
-        query["run_id"] = resolve_id(params["run"], "run", "run")
-    client = task.client()
+    run_id = None if params["run"] is None else resolve_id(params["run"], "run", "run")
+    api = task.api()
     if task.check_mode and is_placeholder(thread_id):
         # A thread an earlier task would have created: it has no messages to read.
         return dict(changed=False, messages=[], latest_answer=None)
-    messages = list(pages(client, thread_url(client, thread_id, "messages"), query, params["all"]))
-    if "run_id" in query:  # some servers ignore the filter
-        messages = [m for m in messages if isinstance(m, dict) and m.get("run_id") == query["run_id"]]
+    messages = api.list_messages(thread_id, params["limit"], params["all"], run_id)
     answers = [message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "assistant"]
     return dict(changed=False, messages=messages, latest_answer=answers[0] if answers else None)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from .._errors import InvalidInput
 from .._ids import resolve_id
 from .._polling import check_outcome, check_wait_options, wait_for_run
-from .._resources import pages, run_url, thread_and_run, thread_url
 from .._task import Result, Task
+from . import _many_runs
 from ._shape import is_placeholder, placeholder_run, run_result
 
 
@@ -17,21 +17,20 @@ def run(task: Task) -> Result:
     check_wait_options(params)
     if not 1 <= params["limit"] <= 100:
         raise InvalidInput(f"limit must be between 1 and 100, got {params['limit']}")
+    if params["runs"] is not None:
+        return _many_runs.run(task)
+    api = task.api()
     if params["run"] is None:
         if params["thread"] is None:
             raise InvalidInput("give thread (to list its runs) or run (to read one)")
         if params["wait"] or params["steps"]:
             raise InvalidInput("wait and steps need one run: give run")
-        thread_id = resolve_id(params["thread"], "thread", "thread")
-        client = task.client()
-        if task.check_mode and is_placeholder(thread_id):
+        listed = resolve_id(params["thread"], "thread", "thread")
+        if task.check_mode and is_placeholder(listed):
             return dict(changed=False, runs=[])
         query = {"limit": params["limit"], "order": params["order"]}
-        return dict(
-            changed=False, runs=list(pages(client, thread_url(client, thread_id, "runs"), query, params["all"]))
-        )
-    thread_id, run_id = thread_and_run(params)
-    client = task.client()
+        return dict(changed=False, runs=api.list_runs(listed, query, params["all"]))
+    thread_id, run_id = api.run_ids(params)
     if task.check_mode and is_placeholder(run_id):
         # A run an earlier task would have started: nothing to read yet.
         status = "completed" if params["wait"] else "queued"
@@ -39,11 +38,11 @@ def run(task: Task) -> Result:
         if params["steps"]:
             result["steps"] = []
         return result
-    run = client.request("GET", run_url(client, thread_id, run_id))
+    run = api.read_run(thread_id, run_id)
     if params["wait"]:
-        run = wait_for_run(client, run, params)
+        run = wait_for_run(api.poll_run, run, params)
         check_outcome(run)
     result = run_result(run, changed=False)
     if params["steps"]:
-        result["steps"] = list(pages(client, run_url(client, thread_id, run_id, "steps"), {"limit": 100}, True))
+        result["steps"] = api.run_steps(thread_id, run_id)
     return result

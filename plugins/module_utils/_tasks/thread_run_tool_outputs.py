@@ -6,16 +6,11 @@ approve or deny the tool calls a Foundry run waits to have approved. Plain Pytho
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
-from .._errors import APIError, InvalidInput, OpenAIError, expect_object, one_line
-from .._once import send_once
+from .._errors import InvalidInput, one_line
 from .._polling import check_outcome, check_wait_options, wait_for_run
-from .._resources import run_url, thread_and_run
-from .._runs import follow_run, run_answer
-from .._streaming import StreamFailed, read_run_stream
 from .._task import Result, Task
 from ._shape import (
     approvals_pending,
@@ -32,7 +27,8 @@ APPROVAL_OPTIONS = ("tool_approvals", "approve_tools", "deny_tools")
 ALL = "all"
 
 
-def tool_outputs_body(outputs: Any) -> dict[str, Any]:
+def tool_outputs_list(outputs: Any) -> list[dict[str, Any]]:
+    """The outputs as {tool_call_id, output} with text outputs (objects as JSON)."""
     if not outputs:
         raise InvalidInput("tool_outputs is empty; give one {tool_call_id, output} per call the run waits for")
     body = []
@@ -44,7 +40,7 @@ def tool_outputs_body(outputs: Any) -> dict[str, Any]:
         if output is None:
             raise InvalidInput(f"tool_outputs[{index}] needs an output")
         body.append({"tool_call_id": call_id, "output": output if isinstance(output, str) else json.dumps(output)})
-    return {"tool_outputs": body}
+    return body
 
 
 def _one(call: dict[str, Any]) -> str:
@@ -175,49 +171,30 @@ def run(task: Task) -> Result:
     if params["stream"] and params["wait"]:
         raise InvalidInput("stream already follows the run to its end; set stream or wait, not both")
     answer_with = _chosen(params)
-    thread_id, run_id = thread_and_run(params)
-    client = task.client()
+    api = task.api()
+    thread_id, run_id = api.run_ids(params)
     if task.check_mode and is_placeholder(run_id):
         return run_result(placeholder_run(thread_id, "", "queued"), changed=True)
     sent: Result = {}
     pending = None
     if answer_with == "approvals":
-        pending = client.request("GET", run_url(client, thread_id, run_id))
-        decisions = approval_decisions(pending, params)
-        body: dict[str, Any] = {
-            "tool_approvals": [{"tool_call_id": d["tool_call_id"], "approve": d["approve"]} for d in decisions]
-        }
-        sent["tool_approvals_sent"] = decisions
+        pending = api.read_run(thread_id, run_id)
+        answers = approval_decisions(pending, params)
+        sent["tool_approvals_sent"] = answers
     else:
         outputs = params["tool_outputs"]
         if outputs is None:
-            pending = client.request("GET", run_url(client, thread_id, run_id))
+            pending = api.read_run(thread_id, run_id)
             outputs = outputs_for_calls(pending, params["outputs_by_function"])
-        body = tool_outputs_body(outputs)
-    url = run_url(client, thread_id, run_id, "submit_tool_outputs")
+        answers = tool_outputs_list(outputs)
     if task.check_mode:
         run = placeholder_run(thread_id, "", "queued") if pending is None else dict(pending, status="queued")
-        return dict(run_result(run, changed=True), request=client.describe("POST", url, body), **sent)
-    text = None
-
-    def lookup() -> Optional[dict[str, Any]]:
-        """The run, once it has moved on: proof the outputs were taken."""
-        seen = client.request("GET", run_url(client, thread_id, run_id))
-        return seen if isinstance(seen, dict) and seen.get("status") != "requires_action" else None
-
-    if params["stream"]:
-        run, text = _stream(task, url, body, lookup)
-        task.made["run"] = run
-    else:
-
-        def send() -> dict[str, Any]:
-            answer = client.request("POST", url, body, retry_server_errors=False)
-            return expect_object(answer, f"POST {url}", "thread.run", ("id",))
-
-        run = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=_refused, warn=task.warn)
-        task.made["run"] = run
-        if params["wait"]:
-            run = wait_for_run(client, run, params)
+        request = api.describe_submit(thread_id, run_id, answer_with, answers, params["stream"])
+        return dict(run_result(run, changed=True), request=request, **sent)
+    run, text = api.submit(thread_id, run_id, answer_with, answers, params, task.marker)
+    task.made["run"] = run
+    if params["wait"]:
+        run = wait_for_run(api.poll_run, run, params)
     if params["wait"] or params["stream"]:
         check_outcome(run)
     result = run_result(run, changed=True)
@@ -225,37 +202,3 @@ def run(task: Task) -> Result:
     if text is not None:
         result["text"] = text
     return result
-
-
-def _stream(task: Task, url: str, body: dict[str, Any], lookup: Any) -> tuple[dict[str, Any], Optional[str]]:
-    """Submit and follow the events. The outputs are sent once (_once.send_once:
-    again only once the run is read and still waits for them), and a stream
-    that breaks or is lost falls back to polling the run once it has moved
-    on. wait_timeout bounds both."""
-    client, params = task.client(), task.params
-    limit = float(params["wait_timeout"])
-    deadline = time.monotonic() + limit
-
-    def send() -> Any:
-        try:
-            lines = client.stream_lines("POST", url, dict(body, stream=True), None, False, deadline=deadline)
-            return read_run_stream(lines)
-        except StreamFailed as error:
-            if error.run is None or not error.broken:
-                raise
-            task.made["run"] = error.run
-            run_id = error.run.get("id")
-            task.warn(f"the stream broke ({error}); run {run_id} took the outputs and is followed by polling")
-            return error.run
-
-    outcome = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=_refused, warn=task.warn)
-    if isinstance(outcome, tuple):
-        return outcome
-    task.made["run"] = outcome
-    run = follow_run(client, outcome, params, deadline, limit)
-    return run, run_answer(client, run)
-
-
-def _refused(error: OpenAIError) -> bool:
-    """A 400 to resent outputs: the first ones may have been taken after all."""
-    return isinstance(error, APIError) and error.status == 400

@@ -1,6 +1,7 @@
 # Copyright (c) seed.openai contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Starting a run: the calls, streaming, and never starting one twice. Plain Python."""
+"""The Assistants API's runs: starting one (never twice), streaming it,
+reading it, answering its tool calls. Plain Python."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from ._client import OpenAIClient, redact_url
-from ._errors import APIError, OpenAIError, expect_object
-from ._once import find_marked, send_once, with_marker
-from ._polling import RunNotFinished, wait_for_run
-from ._resources import assistant_url, thread_url
-from ._run_body import needs_assistant_tools, tool_flags
-from ._shapes import message_text
-from ._streaming import StreamFailed, read_run_stream
-from ._validation import merge_tools
+from .._client import OpenAIClient, redact_url
+from .._errors import APIError, OpenAIError, expect_object
+from .._ids import resolve_id
+from .._once import find_marked, send_once, with_marker
+from .._polling import ReadRun, RunNotFinished, wait_for_run
+from .._resources import assistant_url, run_url, thread_url
+from .._run_body import build_run_body, needs_assistant_tools, tool_flags
+from .._shapes import message_text
+from .._streaming import StreamFailed, read_run_stream
+from .._validation import merge_tools
+from .base import WireAPI
 
 _ACTIVE_RUN = re.compile(r"already has an active run (\S+?)\.?$")
 
@@ -154,7 +157,9 @@ def follow_run(
     the deadline names the whole limit, not the part left of it."""
     left = max(deadline - time.monotonic(), 0.001)
     try:
-        return wait_for_run(client, run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None))
+        return wait_for_run(
+            run_reader(client), run, dict(params, wait_timeout=left, status_for_wait=None, status_for_exit=None)
+        )
     except RunNotFinished as error:
         raise RunNotFinished(
             f"Run {error.run.get('id')} is still {error.run.get('status')} after {limit:g} s (wait_timeout); "
@@ -174,6 +179,18 @@ def _json_run(text: str) -> Optional[dict[str, Any]]:
     if isinstance(value, dict) and value.get("object") == "thread.run" and value.get("id") and value.get("thread_id"):
         return value
     return None
+
+
+def run_reader(client: OpenAIClient) -> ReadRun:
+    """How a wait reads a run: GET /threads/{thread_id}/runs/{run_id}."""
+
+    def read(run: dict[str, Any], time_limit: float) -> tuple[dict[str, Any], Mapping[str, str]]:
+        run = expect_object(run, "the run to wait for", "thread.run", ("id", "thread_id"))
+        url = run_url(client, run["thread_id"], run["id"])
+        answer, headers = client.exchange("GET", url, time_limit=time_limit)
+        return expect_object(answer, f"GET {url}", "thread.run", ("id",)), headers
+
+    return read
 
 
 def run_answer(client: OpenAIClient, run: dict[str, Any]) -> str:
@@ -199,3 +216,111 @@ def find_created_run(
         return run.get("assistant_id") not in (None, body["assistant_id"])
 
     return find_marked(client, create_url(client, thread_id), marker, started, "run", unlike)
+
+
+def refused(error: OpenAIError) -> bool:
+    """A 400 to a resent cancel or tool outputs: the first one may have been taken after all."""
+    return isinstance(error, APIError) and error.status == 400
+
+
+def _answers_body(kind: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+    if kind == "approvals":
+        return {"tool_approvals": [{"tool_call_id": a["tool_call_id"], "approve": a["approve"]} for a in answers]}
+    return {"tool_outputs": [{"tool_call_id": a["tool_call_id"], "output": a["output"]} for a in answers]}
+
+
+class Runs(WireAPI):
+    """The run calls of AssistantsAPI."""
+
+    def poll_run(self, run: dict[str, Any], time_limit: float) -> tuple[dict[str, Any], Mapping[str, str]]:
+        return run_reader(self.client)(run, time_limit)
+
+    def run_answer(self, run: Mapping[str, Any]) -> str:
+        return run_answer(self.client, dict(run))
+
+    def run_body(self, params: Mapping[str, Any], thread_id: Optional[str], assistant: Any) -> dict[str, Any]:
+        assistant_id = resolve_id(assistant, "assistant", "assistant")
+        return build_run_body(dict(params), assistant_id, new_thread=thread_id is None)
+
+    def describe_start_run(self, params: Mapping[str, Any], thread_id: Optional[str], assistant: Any) -> Any:
+        body = self.run_body(params, thread_id, assistant)
+        if needs_assistant_tools(dict(params)):
+            self.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
+        return self.client.describe("POST", create_url(self.client, thread_id), body, create_query(dict(params)))
+
+    def start_run(
+        self,
+        params: Mapping[str, Any],
+        thread_id: Optional[str],
+        assistant: Any,
+        marker: Optional[str],
+    ) -> tuple[dict[str, Any], Optional[str]]:
+        body = self.run_body(params, thread_id, assistant)
+        return start_run(self.client, thread_id, body, dict(params), warn=self.warn, marker=marker, made=self.made)
+
+    def describe_submit(
+        self, thread_id: Optional[str], run_id: str, kind: str, answers: list[dict[str, Any]], stream: bool
+    ) -> Any:
+        url = run_url(self.client, str(thread_id), run_id, "submit_tool_outputs")
+        return self.client.describe("POST", url, _answers_body(kind, answers))
+
+    def submit(
+        self,
+        thread_id: Optional[str],
+        run_id: str,
+        kind: str,
+        answers: list[dict[str, Any]],
+        params: Mapping[str, Any],
+        marker: Optional[str],
+    ) -> tuple[dict[str, Any], Optional[str]]:
+        """Submit the outputs (or approvals) once; the run, once it has moved
+        on, is the proof they were taken after a lost answer."""
+        client = self.client
+        body = _answers_body(kind, answers)
+        url = run_url(client, str(thread_id), run_id, "submit_tool_outputs")
+
+        def lookup() -> Optional[dict[str, Any]]:
+            seen = client.request("GET", run_url(client, str(thread_id), run_id))
+            return seen if isinstance(seen, dict) and seen.get("status") != "requires_action" else None
+
+        if params.get("stream"):
+            return self._stream_answers(url, body, lookup, params)
+
+        def send() -> dict[str, Any]:
+            answer = client.request("POST", url, body, retry_server_errors=False)
+            return expect_object(answer, f"POST {url}", "thread.run", ("id",))
+
+        what = "the tool approvals" if kind == "approvals" else "the tool outputs"
+        run = send_once(client, send, what, None, lookup, also_ambiguous=refused, warn=self.warn, made=self.made)
+        return run, None
+
+    def _stream_answers(
+        self, url: str, body: dict[str, Any], lookup: Any, params: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], Optional[str]]:
+        """Submit and follow the events. The outputs are sent once (_once.send_once:
+        again only once the run is read and still waits for them), and a stream
+        that breaks or is lost falls back to polling the run once it has moved
+        on. wait_timeout bounds both."""
+        client = self.client
+        limit = float(params["wait_timeout"])
+        deadline = time.monotonic() + limit
+
+        def send() -> Any:
+            try:
+                lines = client.stream_lines("POST", url, dict(body, stream=True), None, False, deadline=deadline)
+                return read_run_stream(lines)
+            except StreamFailed as error:
+                if error.run is None or not error.broken:
+                    raise
+                self.made["run"] = error.run
+                self.warn(
+                    f"the stream broke ({error}); run {error.run.get('id')} took the outputs and is followed by polling"
+                )
+                return error.run
+
+        outcome = send_once(client, send, "the tool outputs", None, lookup, also_ambiguous=refused, warn=self.warn)
+        if isinstance(outcome, tuple):
+            return outcome
+        self.made["run"] = outcome
+        run = follow_run(client, outcome, params, deadline, limit)
+        return run, run_answer(client, run)
