@@ -112,6 +112,7 @@ def test_a_lost_answer_is_never_resent_and_names_the_marker(ansible, server, pat
             "name": "Run",
             "seed.openai.openai_thread_run": {"assistant": "{{ helper }}", "thread_message": "Hello"},
             "ignore_errors": True,
+            "register": "lost",
         },
     ]
     # Retries allowed: a resend would need proof that nothing was made, and none is to be had here.
