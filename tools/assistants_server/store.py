@@ -39,6 +39,9 @@ class Store:
         self.model_alias: Callable[[str], str] = str
         self.tool_approvals = False
         self.incomplete_status = True
+        # On: a message is accepted while a run of its thread is active (some
+        # compatible servers do; OpenAI refuses it with a 400).
+        self.messages_during_run = False
         self._counter = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
@@ -113,7 +116,7 @@ class Store:
         run_id: str | None = None,
     ) -> dict[str, Any]:
         self.thread(thread_id)
-        active = self.active_run(thread_id) if check_active else None
+        active = self.active_run(thread_id) if check_active and not self.messages_during_run else None
         if active is not None:
             raise Conflict(f"Can't add messages to {thread_id} while a run {active['id']} is active.")
         content = body["content"]

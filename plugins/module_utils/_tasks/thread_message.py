@@ -8,6 +8,7 @@ import re
 import time
 from typing import Any, Optional
 
+from .._active_run import wait_out_active_run
 from .._client import OpenAIClient
 from .._errors import APIError, BadAnswer, expect_object
 from .._ids import resolve_id
@@ -76,4 +77,7 @@ def run(task: Task) -> Result:
         request = client.describe("POST", thread_url(client, thread_id, "messages"), body)
         message = placeholder("thread.message", dict(body, thread_id=thread_id, content=[]))
         return dict(changed=True, message=message, request=request)
+    if params["wait_for_active_run"]:
+        # Look before posting: a server that accepts messages during a run never says to wait.
+        params = dict(params, wait_timeout=wait_out_active_run(client, thread_id, params))
     return dict(changed=True, message=add_message(client, thread_id, body, params, task.marker, task.warn))

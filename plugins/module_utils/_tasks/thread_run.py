@@ -10,6 +10,7 @@ from .._polling import check_outcome, check_wait_options, wait_for_run
 from .._run_body import build_run_body, needs_assistant_tools
 from .._runs import create_query, create_url, start_run
 from .._task import Result, Task
+from .._thread_and_run import start_on_new_thread
 from ._shape import placeholder_run, run_result
 
 FACT = "openai_thread_run"
@@ -34,7 +35,10 @@ def run(task: Task) -> Result:
         if params["stream"]:
             result["text"] = ""
         return result
-    run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker)
+    if thread_id is None:
+        run, text = start_on_new_thread(client, body, dict(params), warn=task.warn, marker=task.marker, made=task.made)
+    else:
+        run, text = start_run(client, thread_id, body, dict(params), warn=task.warn, marker=task.marker)
     task.made["run"] = run
     if params["wait"]:
         run = wait_for_run(client, run, params)

@@ -1,0 +1,194 @@
+"""Issue 22's cases through ansible-playbook, in both execution modes: what the
+peers' own tests send (PSOpenAI's Start-ThreadRun, openai-python's
+create_and_run), a third-party server without POST /threads/runs and one that
+accepts messages during a run (the local server's two switches), and the hints
+a newcomer needs."""
+
+from __future__ import annotations
+
+import socket
+
+from support import API_KEY, warning_texts
+
+SUNSET = "OpenAI sunset its hosted Assistants API on 2026-08-26: api.openai.com no longer serves it"
+
+
+def posts(server):
+    return [r for r in server.requests if r["method"] == "POST"]
+
+
+def texts(server, thread_id):
+    return [m["content"][0]["text"]["value"] for m in server.store.messages[thread_id]]
+
+
+def test_the_peers_cases_run_as_the_peers_send_them(ansible, server, objects):
+    assistant, thread = objects
+    earlier = [{"role": "user", "content": "Earlier"}, {"role": "assistant", "content": "Noted"}]
+    run = {"assistant": assistant["id"], "creation_marker": False}
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "Additional messages on a new thread",
+                "seed.openai.openai_thread_run": dict(run, thread_message="Now", additional_messages=earlier),
+            },
+            {
+                "name": "Additional messages on a new thread, streamed",
+                "seed.openai.openai_thread_run": dict(
+                    run, thread_message="Streamed", additional_messages=earlier, stream=True
+                ),
+            },
+            {"name": "An assistant alone", "seed.openai.openai_thread_run": run},
+            {
+                "name": "Auto truncation with last_messages",
+                "seed.openai.openai_thread_run": dict(
+                    run, thread=thread["id"], truncation_strategy="auto", last_messages=1
+                ),
+            },
+        ]
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    bodies = [p["body"] for p in posts(server)]
+    assert bodies[0]["thread"] == {"messages": [*earlier, {"role": "user", "content": "Now"}]}
+    assert bodies[1]["thread"] == {"messages": [*earlier, {"role": "user", "content": "Streamed"}]}
+    assert outcome.task("Additional messages on a new thread, streamed")["text"] == "You said: Streamed"
+    assert bodies[2] == {"assistant_id": assistant["id"]}
+    assert bodies[3]["truncation_strategy"] == {"type": "auto", "last_messages": 1}
+    new_threads = [outcome.task(name)["run"]["thread_id"] for name in ("Additional messages on a new thread",)]
+    assert texts(server, new_threads[0]) == ["Earlier", "Noted", "Now"]
+    assert server.store.messages[outcome.task("An assistant alone")["run"]["thread_id"]] == []
+
+
+def test_without_the_one_call_form_the_module_the_stream_and_the_role_work(ansible, server, objects):
+    server.routes.thread_and_run = False
+    assistant, _thread = objects
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "Ask on a new thread and stream the answer",
+                "seed.openai.openai_thread_run": {
+                    "assistant": assistant["id"],
+                    "thread_message": "Hello there",
+                    "thread_metadata": {"asked_by": "ansible"},
+                    "stream": True,
+                },
+                "register": "streamed",
+            },
+            {
+                "name": "Ask through the role, without a thread",
+                "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"},
+                "vars": {"assistant_run_assistant": assistant["id"], "assistant_run_message": "And the role?"},
+            },
+            {"name": "Show the role's answer", "ansible.builtin.debug": {"var": "assistant_run_answer"}},
+        ]
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    streamed = outcome.task("Ask on a new thread and stream the answer")
+    assert streamed["text"] == "You said: Hello there"
+    (warning,) = [w for w in warning_texts(streamed) if "answered 404" in w]
+    thread_id = streamed["run"]["thread_id"]
+    assert f"so thread {thread_id} was created with its 1 message and the run started on it" in warning
+    assert server.store.threads[thread_id]["metadata"]["asked_by"] == "ansible"
+    assert outcome.task("Show the role's answer")["assistant_run_answer"] == "You said: And the role?"
+    # Each new thread and each run made once: one refused one-call POST, then the thread, then the run.
+    calls = [(p["path"], p["response"]["status"]) for p in posts(server)]
+    kinds = [
+        "thread" if path == "/v1/threads" else "one call" if path == "/v1/threads/runs" else path for path, _ in calls
+    ]
+    assert [status for _, status in calls] == [404, 200, 200] * 2
+    assert kinds[:2] == ["one call", "thread"] and kinds[3:5] == ["one call", "thread"]
+    assert kinds[2] == f"/v1/threads/{thread_id}/runs" and kinds[5].endswith("/runs")
+    assert len(server.store.threads) == 3 and len(server.store.all_runs()) == 2
+
+
+def test_wait_for_active_run_looks_before_posting(ansible, server, objects):
+    server.store.messages_during_run = True
+    assistant, thread = objects
+    run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "Ask a follow-up once the current run is done",
+                "seed.openai.openai_thread_message": {
+                    "thread": thread["id"],
+                    "content": "And what should we change?",
+                    "wait_for_active_run": True,
+                    "poll_interval": 0.05,
+                },
+            }
+        ]
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    assert server.store.runs[thread["id"]][run["id"]]["status"] == "completed"
+    assert texts(server, thread["id"]) == ["What is 6 x 7?", "You said: What is 6 x 7?", "And what should we change?"]
+
+
+def closed_port_base() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+
+
+def test_a_connection_failure_says_which_api_base_and_where_it_came_from(ansible, objects):
+    assistant, thread = objects
+    base = closed_port_base()
+    task = {"thread": thread["id"], "assistant": assistant["id"]}
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "From the option",
+                "seed.openai.openai_thread_run": dict(task, api_base=base),
+                "ignore_errors": True,
+            },
+            {
+                "name": "From the environment",
+                "seed.openai.openai_thread_run": task,
+                "environment": {"OPENAI_API_BASE": base},
+                "ignore_errors": True,
+            },
+            {"name": "From nowhere", "seed.openai.openai_thread_run": task, "ignore_errors": True},
+        ],
+        connection=False,
+        env={"OPENAI_API_KEY": API_KEY},
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    assert f"api_base is {base} (from the api_base option); check its host" in outcome.task("From the option")["msg"]
+    from_env = outcome.task("From the environment")["msg"]
+    assert f"api_base is {base} (from the environment variable OPENAI_API_BASE); check its host" in from_env
+    # Unreachable offline, and no longer serving the API online: either way the message says both.
+    nowhere = outcome.task("From nowhere")["msg"]
+    assert (
+        "api_base is https://api.openai.com/v1 (from the default: neither the api_base option nor "
+        "OPENAI_API_BASE nor OPENAI_BASE_URL is set)"
+    ) in nowhere
+    assert SUNSET in nowhere
+
+
+def test_a_wrong_key_and_a_wrong_prefix_say_what_to_check(ansible, server, objects):
+    assistant, thread = objects
+    task = {"thread": thread["id"], "assistant": assistant["id"]}
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "A wrong key",
+                "seed.openai.openai_thread_run": dict(task, api_key="sk-wrong-key-123456"),
+                "ignore_errors": True,
+            },
+            {
+                "name": "A wrong prefix",
+                "seed.openai.openai_thread_run": dict(task, api_base=server.api_base.replace("/v1", "/api/v1")),
+                "ignore_errors": True,
+            },
+        ]
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    assert (
+        "The API key (sent as a bearer token) may be missing, wrong, or lack access"
+        in outcome.task("A wrong key")["msg"]
+    )
+    assert "The path may be wrong" in outcome.task("A wrong prefix")["msg"]
+    assert server.store.all_runs() == []
