@@ -192,3 +192,23 @@ def test_a_wrong_key_and_a_wrong_prefix_say_what_to_check(ansible, server, objec
     )
     assert "The path may be wrong" in outcome.task("A wrong prefix")["msg"]
     assert server.store.all_runs() == []
+
+
+def test_the_role_says_how_to_fix_an_unknown_assistant_name(ansible, server):
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "Ask nobody",
+                "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"},
+                "vars": {"assistant_run_assistant": "nobody", "assistant_run_message": "Hello?"},
+            }
+        ]
+    )
+
+    assert outcome.rc != 0
+    assert outcome.task("seed.openai.assistant_run : Stop when no assistant has that name")["msg"] == (
+        "No assistant is named 'nobody'; create it first (seed.openai.openai_assistant with name and model) "
+        "or set assistant_run_assistant to its ID"
+    )
+    assert "give model" not in outcome.stdout
+    assert server.store.threads == {} and posts(server) == []

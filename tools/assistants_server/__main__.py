@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.port_file, "w", encoding="utf-8") as handle:
             handle.write(f"{server.port}\n")
     print(f"Assistants-compatible server on {server.api_base} (mode: {args.mode}, key: {args.api_key})", flush=True)
+    switches = [
+        *(["no POST /threads/runs (404 thread not found)"] if args.no_thread_and_run else []),
+        *(["messages accepted during runs"] if args.messages_during_run else []),
+    ]
+    if switches:
+        print(f"switches: {'; '.join(switches)}", flush=True)
     print(f"api_base: {server.api_base}", flush=True)
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)
