@@ -160,7 +160,7 @@ options:
     description:
       - Extra fields merged into the request body last (like the cmdlets' C(AdditionalBody)), for servers with
         extensions. They are sent as given.
-      - A dict merges key by key into the dict the options built, so O(body) C({thread: {metadata: ...}}) adds to
-        the new thread without dropping its messages; any other value replaces what the options built.
+      - A dict merges key by key into the dict the options built, so a C(thread) dict with C(metadata) in O(body)
+        adds to the new thread without dropping its messages; any other value replaces what the options built.
     type: dict
 """

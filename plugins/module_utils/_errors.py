@@ -178,7 +178,7 @@ def auth_hint(auth_type: str) -> str:
     header = "an api-key header" if auth_type == "api_key" else "a bearer token"
     return (
         f"The API key (sent as {header}) may be missing, wrong, or lack access to this server's Assistants API: "
-        "check api_key or OPENAI_API_KEY, and that the key was issued by this server"
+        "check api_key or OPENAI_API_KEY, and that it is a key for the server at api_base"
     )
 
 

@@ -55,7 +55,7 @@ options:
         too; one that accepts it takes the message during that run.
       - A server that ignores the C(order) of a list may show older runs first, so that an active run is not among
         those read and the message is posted at once.
-      - A run that waits for tool outputs or approvals (C(requires_action)) is not waited for: the task fails,
+      - A run that waits for tool outputs or approvals (C(requires_action)) is not waited for; the task fails,
         naming it.
     type: bool
     default: false

@@ -11,7 +11,7 @@ version_added: 1.0.0
 description:
   - Starts a run of a thread with an assistant (C(POST {api_base}/threads/{thread_id}/runs)) and returns
     the run object, as the PSOpenAI cmdlet C(Start-ThreadRun) does.
-  - With O(thread) omitted, creates a thread and runs it in one call (C(POST /threads/runs)): the thread holds
+  - With O(thread) omitted, creates a thread and runs it in one call (C(POST /threads/runs)); the thread holds
     O(additional_messages) and then O(thread_message), with O(thread_metadata) and O(thread_tool_resources); with
     none of them, the run starts on an empty thread.
   - Some Assistants-compatible servers have no C(POST /threads/runs) and answer it 404 (often "thread not found").
