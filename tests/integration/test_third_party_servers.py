@@ -21,42 +21,49 @@ def texts(server, thread_id):
     return [m["content"][0]["text"]["value"] for m in server.store.messages[thread_id]]
 
 
-def test_the_peers_cases_run_as_the_peers_send_them(ansible, server, objects):
-    assistant, thread = objects
-    earlier = [{"role": "user", "content": "Earlier"}, {"role": "assistant", "content": "Noted"}]
-    run = {"assistant": assistant["id"], "creation_marker": False}
+EARLIER = [{"role": "user", "content": "Earlier"}, {"role": "assistant", "content": "Noted"}]
+
+
+def test_additional_messages_go_ahead_of_the_message_on_a_new_thread(ansible, server, objects):
+    """Case 1: PSOpenAI's Start-ThreadRun "more parameters", create-and-run and stream."""
+    assistant, _thread = objects
+    run = {"assistant": assistant["id"], "creation_marker": False, "additional_messages": EARLIER}
     outcome = ansible.playbook(
         [
-            {
-                "name": "Additional messages on a new thread",
-                "seed.openai.openai_thread_run": dict(run, thread_message="Now", additional_messages=earlier),
-            },
-            {
-                "name": "Additional messages on a new thread, streamed",
-                "seed.openai.openai_thread_run": dict(
-                    run, thread_message="Streamed", additional_messages=earlier, stream=True
-                ),
-            },
-            {"name": "An assistant alone", "seed.openai.openai_thread_run": run},
-            {
-                "name": "Auto truncation with last_messages",
-                "seed.openai.openai_thread_run": dict(
-                    run, thread=thread["id"], truncation_strategy="auto", last_messages=1
-                ),
-            },
+            {"name": "New thread", "seed.openai.openai_thread_run": dict(run, thread_message="Now")},
+            {"name": "Streamed", "seed.openai.openai_thread_run": dict(run, thread_message="Streamed", stream=True)},
         ]
     )
 
     assert outcome.rc == 0, outcome.stdout
     bodies = [p["body"] for p in posts(server)]
-    assert bodies[0]["thread"] == {"messages": [*earlier, {"role": "user", "content": "Now"}]}
-    assert bodies[1]["thread"] == {"messages": [*earlier, {"role": "user", "content": "Streamed"}]}
-    assert outcome.task("Additional messages on a new thread, streamed")["text"] == "You said: Streamed"
-    assert bodies[2] == {"assistant_id": assistant["id"]}
-    assert bodies[3]["truncation_strategy"] == {"type": "auto", "last_messages": 1}
-    new_threads = [outcome.task(name)["run"]["thread_id"] for name in ("Additional messages on a new thread",)]
-    assert texts(server, new_threads[0]) == ["Earlier", "Noted", "Now"]
-    assert server.store.messages[outcome.task("An assistant alone")["run"]["thread_id"]] == []
+    assert bodies[0]["thread"] == {"messages": [*EARLIER, {"role": "user", "content": "Now"}]}
+    assert bodies[1]["thread"] == {"messages": [*EARLIER, {"role": "user", "content": "Streamed"}]}
+    assert texts(server, outcome.task("New thread")["run"]["thread_id"]) == ["Earlier", "Noted", "Now"]
+    assert outcome.task("Streamed")["text"] == "You said: Streamed"
+
+
+def test_an_assistant_alone_starts_a_run_on_an_empty_thread(ansible, server, objects):
+    """Case 2: openai-python's create_and_run(assistant_id=...)."""
+    assistant, _thread = objects
+    outcome = ansible.playbook(
+        [{"name": "Alone", "seed.openai.openai_thread_run": {"assistant": assistant["id"], "creation_marker": False}}]
+    )
+
+    assert outcome.rc == 0, outcome.stdout
+    assert [p["body"] for p in posts(server)] == [{"assistant_id": assistant["id"]}]
+    assert server.store.messages[outcome.task("Alone")["run"]["thread_id"]] == []
+
+
+def test_auto_truncation_sends_last_messages(ansible, server, objects):
+    """Case 3: the contract's TruncationObject, {type: auto, last_messages: 1}."""
+    assistant, thread = objects
+    options = {"thread": thread["id"], "assistant": assistant["id"], "truncation_strategy": "auto", "last_messages": 1}
+    outcome = ansible.playbook([{"name": "Auto", "seed.openai.openai_thread_run": options}])
+
+    assert outcome.rc == 0, outcome.stdout
+    (sent,) = posts(server)
+    assert sent["body"]["truncation_strategy"] == {"type": "auto", "last_messages": 1}
 
 
 def test_without_the_one_call_form_the_module_the_stream_and_the_role_work(ansible, server, objects):
@@ -93,10 +100,9 @@ def test_without_the_one_call_form_the_module_the_stream_and_the_role_work(ansib
     assert outcome.task("Show the role's answer")["assistant_run_answer"] == "You said: And the role?"
     # Each new thread and each run made once: one refused one-call POST, then the thread, then the run.
     calls = [(p["path"], p["response"]["status"]) for p in posts(server)]
-    kinds = [
-        "thread" if path == "/v1/threads" else "one call" if path == "/v1/threads/runs" else path for path, _ in calls
-    ]
-    assert [status for _, status in calls] == [404, 200, 200] * 2
+    named = {"/v1/threads": "thread", "/v1/threads/runs": "one call"}
+    kinds = [named.get(path, path) for path, _status in calls]
+    assert [status for _path, status in calls] == [404, 200, 200] * 2
     assert kinds[:2] == ["one call", "thread"] and kinds[3:5] == ["one call", "thread"]
     assert kinds[2] == f"/v1/threads/{thread_id}/runs" and kinds[5].endswith("/runs")
     assert len(server.store.threads) == 3 and len(server.store.all_runs()) == 2
