@@ -79,12 +79,12 @@ def start_on_new_thread(
         made["thread"] = thread
     if warn is not None:
         count = len(thread_body.get("messages") or [])
+        holding = f"with its {count} message{'' if count == 1 else 's'}" if count else "empty"
         warn(
             client.redact(
                 f"POST {redact_url(client.url('threads', 'runs'))} was answered 404 "
                 f"({refused.error.get('message')}): this server has no one-call thread and run, so thread "
-                f"{thread['id']} was created with its {count} message{'' if count == 1 else 's'} and the run "
-                "started on it (two calls, each sent once)"
+                f"{thread['id']} was created {holding} and the run started on it (two calls, each sent once)"
             )
         )
     return start_run(client, thread["id"], run_body, params, warn=warn, marker=marker)

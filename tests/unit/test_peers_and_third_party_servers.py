@@ -204,6 +204,21 @@ def test_without_the_one_call_form_the_thread_then_the_run_are_made_once_each(ru
     )
 
 
+def test_without_the_one_call_form_an_assistant_alone_gets_an_empty_thread(run_module, no_one_call):
+    server = no_one_call
+    assistant = server.store.create_assistant({"model": "local-echo"})
+    result = run_module(main, args(server, assistant, creation_marker=False))
+
+    assert not result.failed, result.get("msg")
+    (thread_id,) = server.store.threads
+    assert [r["body"] for r in server.requests] == [
+        {"assistant_id": assistant["id"]},
+        {},
+        {"assistant_id": assistant["id"]},
+    ]
+    assert f"so thread {thread_id} was created empty and the run started on it" in " ".join(warning_texts(result))
+
+
 def test_without_the_one_call_form_a_streamed_run_works(run_module, no_one_call):
     server = no_one_call
     assistant = server.store.create_assistant({"model": "local-echo"})
