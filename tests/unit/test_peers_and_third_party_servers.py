@@ -284,22 +284,22 @@ def test_a_wrong_prefix_fails_at_the_thread_with_the_path_hint(run_module, no_on
 # -- 5. wait_for_active_run on a server that accepts messages during a run -----
 
 
+def busy_thread(server, messages):
+    """A thread with `messages` and an active (queued) run."""
+    assistant = server.store.create_assistant({"model": "m"})
+    thread = server.store.create_thread({"messages": messages})
+    return thread, server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
+
+
+def add_after_the_run(run_module, server, thread, content, **extra):
+    options = {"thread": thread["id"], "content": content, "wait_for_active_run": True, "poll_interval": 0.01}
+    return run_module(openai_thread_message.main, dict(options, api_base=server.api_base, api_key=API_KEY, **extra))
+
+
 def test_a_message_waits_for_the_active_run_on_a_server_that_would_accept_it(run_module):
     with AssistantsServer(api_key=API_KEY, messages_during_run=True) as server:
-        assistant = server.store.create_assistant({"model": "m"})
-        thread = server.store.create_thread({"messages": [{"role": "user", "content": "first"}]})
-        run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
-        result = run_module(
-            openai_thread_message.main,
-            {
-                "thread": thread["id"],
-                "content": "second",
-                "wait_for_active_run": True,
-                "poll_interval": 0.01,
-                "api_base": server.api_base,
-                "api_key": API_KEY,
-            },
-        )
+        thread, run = busy_thread(server, [{"role": "user", "content": "first"}])
+        result = add_after_the_run(run_module, server, thread, "second")
 
     assert not result.failed, result.get("msg")
     assert server.store.runs[thread["id"]][run["id"]]["status"] == "completed"
@@ -309,21 +309,8 @@ def test_a_message_waits_for_the_active_run_on_a_server_that_would_accept_it(run
 
 def test_the_look_and_the_wait_share_wait_timeout(run_module):
     with AssistantsServer(api_key=API_KEY, messages_during_run=True, advance_on_poll=False) as server:
-        assistant = server.store.create_assistant({"model": "m"})
-        thread = server.store.create_thread({})
-        run = server.store.create_run(thread["id"], {"assistant_id": assistant["id"]})
-        result = run_module(
-            openai_thread_message.main,
-            {
-                "thread": thread["id"],
-                "content": "x",
-                "wait_for_active_run": True,
-                "wait_timeout": 0.3,
-                "poll_interval": 0.05,
-                "api_base": server.api_base,
-                "api_key": API_KEY,
-            },
-        )
+        thread, run = busy_thread(server, [])
+        result = add_after_the_run(run_module, server, thread, "x", wait_timeout=0.3, poll_interval=0.05)
 
     assert result.failed
     assert result["msg"] == (
