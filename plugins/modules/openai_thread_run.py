@@ -121,6 +121,8 @@ EXAMPLES = r"""
 
 - name: Connection options once for the play
   hosts: localhost
+  connection: local
+  gather_facts: false
   module_defaults:
     group/seed.openai.openai:
       api_base: https://assistants.example.com/v1
