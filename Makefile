@@ -31,9 +31,12 @@ collection: setup
 demo: collection
 	$(BIN)/python tools/run_demo.py
 
-# The local server, by hand, for trying playbooks offline: make server [PORT=8080] [MODE=openai|compat|foundry].
+# The local server, by hand, for trying playbooks offline: make server [PORT=8080] [MODE=openai|compat|foundry]
+# [NO_THREAD_AND_RUN=1] (no POST /threads/runs, as some compatible servers) [MESSAGES_DURING_RUN=1] (messages accepted mid-run).
+SERVER_SWITCHES = $(if $(filter 1 yes true,$(NO_THREAD_AND_RUN)),--no-thread-and-run) \
+  $(if $(filter 1 yes true,$(MESSAGES_DURING_RUN)),--messages-during-run)
 server: setup
-	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai)
+	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai) $(strip $(SERVER_SWITCHES))
 
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
 test: pytest pytest-floor lint sanity docs

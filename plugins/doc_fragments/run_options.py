@@ -22,7 +22,9 @@ options:
     description:
       - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
         C(content) (a string or a list of content parts), and optionally C(attachments) and C(metadata).
-      - Only with an existing O(thread).
+      - With an existing O(thread) they are sent as the run's C(additional_messages), followed by O(thread_message).
+      - With O(thread) omitted they become the first messages of the new thread (C(thread.messages)), ahead of
+        O(thread_message), as PSOpenAI's C(Start-ThreadRun) does.
     type: list
     elements: dict
   tools:
@@ -64,11 +66,15 @@ options:
     description: Most completion tokens the run may use, 256 or more.
     type: int
   truncation_strategy:
-    description: How the thread is cut to fit; V(last_messages) keeps the newest O(last_messages) messages.
+    description:
+      - How the thread is cut to fit; V(last_messages) keeps the newest O(last_messages) messages, V(auto) lets the
+        server drop messages from the middle of the thread.
     type: str
     choices: [auto, last_messages]
   last_messages:
-    description: How many of the newest messages to keep, 1 or more, with O(truncation_strategy=last_messages).
+    description:
+      - How many of the newest messages to keep, 1 or more. Required with O(truncation_strategy=last_messages);
+        with O(truncation_strategy=auto) it is sent too, as the contract's C(TruncationObject) allows.
     type: int
   tool_choice:
     description:
@@ -100,6 +106,8 @@ options:
     description:
       - Text of a user message. With O(thread) omitted, the run starts on a new thread that holds this message
         (C(POST /threads/runs)); with O(thread), the message is added to it before the run starts.
+      - With O(thread) and O(thread_message) both omitted, the run starts on a new, empty thread (the request
+        carries no C(thread)), as the contract allows.
       - Named C(thread_message) because Ansible reserves the option name C(message) for itself.
     type: str
   role:
@@ -121,15 +129,38 @@ options:
         such as C(file_search)).
     type: list
     elements: dict
+  message_metadata:
+    description:
+      - Up to 16 pairs attached to the message of O(thread_message) (its C(metadata)), on a new thread or an
+        existing one. Messages of O(additional_messages) carry their own C(metadata).
+    type: dict
   tool_resources:
     description:
-      - Resources for the new thread's tools, a dict with C(code_interpreter.file_ids) and
-        C(file_search.vector_store_ids).
-      - Only when the run starts a new thread (O(thread) omitted).
+      - The top-level C(tool_resources) of the thread-and-run request (C(CreateThreadAndRunRequest)), a dict with
+        C(code_interpreter.file_ids) and C(file_search.vector_store_ids). The contract describes it as resources
+        used by the assistant's tools for this run; it is not the new thread's own C(tool_resources), which
+        O(thread_tool_resources) sets. How a server applies it (to the run, or to the thread it creates) is the
+        server's choice.
+      - Only when the run starts a new thread (O(thread) omitted); C(CreateRunRequest) has no such field. On a server
+        without C(POST /threads/runs) (see O(thread)) it is given to the new thread instead, unless
+        O(thread_tool_resources) is set.
+    type: dict
+  thread_metadata:
+    description:
+      - Up to 16 pairs attached to the new thread (C(thread.metadata)). Only when the run starts a new thread
+        (O(thread) omitted).
+    type: dict
+  thread_tool_resources:
+    description:
+      - The new thread's own tool resources (C(thread.tool_resources) of C(CreateThreadRequest)), a dict with
+        C(code_interpreter.file_ids) and C(file_search.vector_store_ids) (or C(file_search.vector_stores)). Only
+        when the run starts a new thread (O(thread) omitted).
     type: dict
   body:
     description:
       - Extra fields merged into the request body last (like the cmdlets' C(AdditionalBody)), for servers with
         extensions. They are sent as given.
+      - A dict merges key by key into the dict the options built, so a C(thread) dict with C(metadata) in O(body)
+        adds to the new thread without dropping its messages; any other value replaces what the options built.
     type: dict
 """

@@ -108,7 +108,10 @@ RUN_OPTIONS: dict[str, Any] = dict(
     images=dict(type="list", elements="str"),
     image_detail=dict(type="str", choices=["auto", "low", "high"]),
     attachments=dict(type="list", elements="dict"),
+    message_metadata=dict(type="dict"),
     tool_resources=dict(type="dict"),
+    thread_metadata=dict(type="dict"),
+    thread_tool_resources=dict(type="dict"),
     body=dict(type="dict"),
 )
 

@@ -45,6 +45,7 @@ from ._errors import (
     InvalidInput,
     OpenAIError,
     TransportError,
+    auth_hint,
     not_found_hint,
     parse_error_body,
     retries_text,
@@ -177,6 +178,10 @@ class Settings:
     # For auth_type entra: called at every send for the bearer token, so a
     # token renewed during a long wait is used by the later polls.
     token_source: Optional[TokenSource] = None
+    # Where api_base came from, for messages: "the api_base option", "the
+    # environment variable OPENAI_API_BASE"... (None: not known; an unset
+    # api_base is the default).
+    api_base_from: Optional[str] = None
 
     def check(self) -> None:
         check_api_base(self.api_base or DEFAULT_API_BASE)
@@ -232,6 +237,8 @@ class OpenAIClient:
 
         self._requests = requests
         self.api_base = (settings.api_base or DEFAULT_API_BASE).rstrip("/")
+        self.api_base_from = settings.api_base_from or (None if settings.api_base else "the default")
+        self.auth_type = settings.auth_type
         self.host = (urlsplit(self.api_base).hostname or "").lower()
         self.timeout = settings.timeout or None
         self.report = report
@@ -550,7 +557,20 @@ class OpenAIClient:
         elif isinstance(exc, self._requests.exceptions.SSLError):
             cause = f"TLS error ({cause}); set ca_path to trust a private CA"
         retries = f" after {retries_text(self.retries_done)}" if self.retries_done else ""
-        return f"{method} {redact_url(url)} failed{retries}: {cause}"
+        message = f"{method} {redact_url(url)} failed{retries}: {cause}"
+        if isinstance(exc, self._requests.exceptions.ConnectionError):
+            if self.host in OPENAI_HOSTS:
+                return f"{message}. {self._sunset_note()}"
+            return f"{message}. {self._api_base_text()}; check its host and port, and that the server runs"
+        return message
+
+    def _api_base_text(self) -> str:
+        """Which api_base the task uses, and where that value came from."""
+        origin = f" (from {self.api_base_from})" if self.api_base_from else ""
+        return f"api_base is {redact_url(self.api_base)}{origin}"
+
+    def _sunset_note(self) -> str:
+        return f"{self._api_base_text()}. {SUNSET_NOTE}"
 
     def _proxy_for(self, url: str) -> str:
         from requests.utils import get_environ_proxies, select_proxy
@@ -567,16 +587,13 @@ class OpenAIClient:
             location = redact_url(response.headers.get("Location", "?"))
             notes.append(f"Redirect to {location} not followed; set api_base to the final URL")
         if response.status_code == 404:
-            hint = not_found_hint(url, self.api_base)
+            hint = not_found_hint(url, self.api_base, error["message"])
             if hint:
                 notes.append(hint)
-            elif method == "POST" and url.split("?")[0].endswith("/threads/runs"):
-                notes.append(
-                    "The server may not support starting a thread and its run in one call; "
-                    "create the thread first (openai_thread) and give thread"
-                )
-        if response.status_code in (404, 410) and self.host in OPENAI_HOSTS:
-            notes.append(SUNSET_NOTE)
+        if response.status_code in (401, 403):
+            notes.append(auth_hint(self.auth_type))
+        if self.host in OPENAI_HOSTS and 400 <= response.status_code < 500 and response.status_code != 429:
+            notes.append(self._sunset_note())
         wait = parse_retry_after(response.headers)
         if wait is not None and wait > MAX_RETRY_AFTER:
             notes.append(

@@ -7,7 +7,7 @@ modules, the action plugins and the event source share one mapping."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
@@ -54,6 +54,23 @@ def header_from_env(environ: Mapping[str, str]) -> Optional[dict[str, str]]:
     return {name.strip(): value.strip()} if name.strip() else None
 
 
+def api_base_origin(given: Collection[str], environ: Mapping[str, str]) -> str:
+    """Where a task's api_base comes from, for messages: `given` holds the
+    options the task itself set (module_defaults included), before Ansible
+    applied the environment fallbacks."""
+    if "api_base" in given or "base_url" in given:
+        return "the api_base option"
+    name = next((name for name in ENV_FALLBACKS["api_base"] if environ.get(name)), None)
+    if name is not None:
+        return f"the environment variable {name}"
+    return "the default: neither the api_base option nor " + " nor ".join(ENV_FALLBACKS["api_base"]) + " is set"
+
+
+def given_options(args: Mapping[str, Any]) -> set[str]:
+    """The options a task sets to something (an empty value counts as unset)."""
+    return {name for name, value in args.items() if value not in (None, "")}
+
+
 def is_foundry_endpoint(api_base: Optional[str]) -> bool:
     """An Azure AI Foundry project endpoint (https://<resource>.services.ai.azure.com/api/projects/<project>)."""
     try:
@@ -64,9 +81,12 @@ def is_foundry_endpoint(api_base: Optional[str]) -> bool:
     return host.endswith(".services.ai.azure.com") or "/api/projects/" in parts.path + "/"
 
 
-def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None) -> Settings:
+def settings_from_options(
+    options: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None, api_base_from: Optional[str] = None
+) -> Settings:
     """Client settings from the connection options, applying the environment
-    fallbacks for options that are unset (None or empty)."""
+    fallbacks for options that are unset (None or empty). `api_base_from` says
+    where api_base came from when the caller applied the fallbacks itself."""
 
     def value(name: str) -> Any:
         given = options.get(name)
@@ -91,6 +111,7 @@ def settings_from_options(options: Mapping[str, Any], environ: Optional[Mapping[
         validate_certs=options.get("validate_certs", True) is not False,
         ca_path=options.get("ca_path") or None,
         wire_api=resolve_api(value("api"), api_base, DEFAULT_API_BASE),
+        api_base_from=api_base_from if environ is None else api_base_origin(given_options(options), environ),
     )
     if settings.auth_type == "entra":
         # Imported here: only Entra tasks pay for it.

@@ -11,9 +11,15 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 SUNSET_NOTE = (
-    "OpenAI sunset its hosted Assistants API on 2026-08-26; set api_base "
-    "(or OPENAI_API_BASE) to an Assistants-compatible server"
+    "OpenAI sunset its hosted Assistants API on 2026-08-26: api.openai.com no longer serves it. Set api_base "
+    "(or OPENAI_API_BASE) to an Assistants-compatible server's URL with its path prefix, such as "
+    "https://assistants.example.com/v1"
 )
+# The path prefixes compatible servers serve the API below, most common first.
+COMMON_PREFIXES = ("/v1", "/api/v1", "/openai/v1")
+# The first path segments of the routes this collection calls.
+KNOWN_ROUTES = ("assistants", "threads")
+_NAMES_AN_OBJECT = re.compile(r"\b(assistant|thread|run|message|step|file|vector|model)s?\b", re.I)
 MAX_DETAIL = 300
 # Error bodies are read up to this size; one_line() looks at no more than this
 # many characters, so its cost is bounded whatever the server sends.
@@ -141,14 +147,45 @@ def expect_object(answer: Any, endpoint: str, kind: str, required: tuple[str, ..
     return answer
 
 
-def not_found_hint(url: str, api_base: str) -> str:
-    """A hint for a 404 from a server whose api_base has no path: most
-    Assistants-compatible servers serve the API below a prefix such as /v1."""
+def bare_not_found(message: str) -> bool:
+    """A 404 that names no object: the server has no such route ("Not Found",
+    an empty body, OpenAI's "Invalid URL (...)"), rather than no such thread."""
+    text = message.strip()
+    return text.lower().startswith("invalid url") or not _NAMES_AN_OBJECT.search(text)
+
+
+def not_found_hint(url: str, api_base: str, message: str = "") -> str:
+    """A hint for a bare 404 (see bare_not_found) to a route this collection
+    knows: the API is served, but not below api_base's path. Most
+    Assistants-compatible servers serve it below a prefix such as /v1."""
     base = api_base.rstrip("/")
-    parts = urlsplit(base)
-    if parts.path not in ("", "/") or not url.startswith(base + "/"):
+    if not url.startswith(base + "/") or not bare_not_found(message):
         return ""
-    return f"api_base {base} has no path; if the server serves the API below a prefix, add it (e.g. {base}/v1)"
+    route = url[len(base) + 1 :].split("?", 1)[0].split("/", 1)[0]
+    if route not in KNOWN_ROUTES:
+        return ""
+    examples = ", ".join(base + prefix for prefix in COMMON_PREFIXES[:-1]) + f" or {base}{COMMON_PREFIXES[-1]}"
+    if urlsplit(base).path in ("", "/"):
+        return f"api_base {base} has no path; if the server serves the API below a prefix, add it (e.g. {examples})"
+    prefixes = ", ".join(COMMON_PREFIXES)
+    return (
+        f"The path may be wrong: the server has no {route} route below api_base {base}; "
+        f"check its path prefix (common ones: {prefixes})"
+    )
+
+
+def auth_hint(auth_type: str) -> str:
+    """What a 401 or 403 says about the credential the task sent."""
+    if auth_type == "entra":
+        return (
+            "The Entra ID token may be missing, for another tenant or scope (entra_scope), or its identity may "
+            "lack access to the project (the Azure AI User role)"
+        )
+    header = "an api-key header" if auth_type == "api_key" else "a bearer token"
+    return (
+        f"The API key (sent as {header}) may be missing, wrong, or lack access to this server's Assistants API: "
+        "check api_key or OPENAI_API_KEY, and that it is a key for the server at api_base"
+    )
 
 
 def strip_markup(text: str) -> str:

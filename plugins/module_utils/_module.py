@@ -8,12 +8,14 @@ runs the same core in-process."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from typing import Any, Callable, NoReturn
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._argspec import invocation, module_spec
+from ._connection import api_base_origin, given_options
 from ._task import Result, Task, run_core
 
 # Looked up, not imported: the client imports them only when a request is due.
@@ -34,8 +36,14 @@ class OpenAIModule(AnsibleModule):
     """AnsibleModule with the collection's argument spec for module `name`."""
 
     def __init__(self, name: str) -> None:
+        self.given: set[str] = set()
         super().__init__(**module_spec(name))
         self.no_log_values.update(secret_values(self.params))
+
+    def _load_params(self) -> None:
+        super()._load_params()  # type: ignore[no-untyped-call]
+        # The options as the task gave them, before the environment fallbacks apply.
+        self.given = given_options(self.params)
 
     def exit_json(self, **kwargs: Any) -> NoReturn:  # type: ignore[override,misc]
         kwargs.setdefault("invocation", invocation(self.params))
@@ -60,5 +68,5 @@ def run_task_module(name: str, core: Callable[[Task], Result]) -> None:
     module = OpenAIModule(name)
     if MISSING_LIBS:
         module.fail_json(msg=missing_required_lib(MISSING_LIBS[0]))
-    task = Task(module.params, check_mode=module.check_mode)
+    task = Task(module.params, check_mode=module.check_mode, api_base_from=api_base_origin(module.given, os.environ))
     module.finish(run_core(core, task))

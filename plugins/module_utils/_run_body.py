@@ -2,7 +2,15 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Task options -> the body of a create-run call (CreateRunRequest, or
 CreateThreadAndRunRequest when the run starts a new thread), checked against
-the contract's ranges before anything is sent. Plain Python."""
+the contract's ranges before anything is sent. Plain Python.
+
+On a new thread, the thread's own fields (its messages, metadata and tool
+resources: CreateThreadRequest) go under `thread`; `additional_messages`,
+which CreateThreadAndRunRequest does not define, become the first of the new
+thread's messages, ahead of `thread_message`, as PSOpenAI's Start-ThreadRun
+does. A run with neither messages nor thread fields sends no `thread` at all:
+the server starts it on an empty thread (openai-python's
+create_and_run(assistant_id=...))."""
 
 from __future__ import annotations
 
@@ -14,9 +22,10 @@ from ._validation import check_metadata, merge_tools
 # Options sent as they are, when the task sets them.
 PLAIN_FIELDS = ("model", "instructions", "parallel_tool_calls")
 # Fields CreateThreadAndRunRequest does not define: only for an existing thread.
-EXISTING_THREAD_ONLY = ("additional_instructions", "additional_messages", "reasoning_effort", "include")
-# Fields that only make sense when the run creates its thread.
-NEW_THREAD_ONLY = ("tool_resources",)
+EXISTING_THREAD_ONLY = ("additional_instructions", "reasoning_effort", "include")
+# Fields that only make sense when the run creates its thread: the thread-and-run
+# request's own tool_resources, and the new thread's (CreateThreadRequest) fields.
+NEW_THREAD_ONLY = ("tool_resources", "thread_metadata", "thread_tool_resources")
 TOOL_FLAGS = {"use_code_interpreter": "code_interpreter", "use_retrieval": "file_search"}
 REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 INCLUDE_FIELDS = ["step_details.tool_calls[*].file_search.results[*].content"]
@@ -77,12 +86,15 @@ def response_format_value(params: dict[str, Any]) -> Any:
 
 
 def truncation_value(params: dict[str, Any]) -> dict[str, Any]:
+    """The TruncationObject: `last_messages` goes with either type, as the
+    contract allows (openai-python sends {type: auto, last_messages: 1});
+    type last_messages needs it."""
     kind, count = params["truncation_strategy"], params.get("last_messages")
+    if count is not None and count < 1:
+        raise InvalidInput(f"last_messages must be 1 or more, got {count}")
     if kind == "auto":
-        if count is not None:
-            raise InvalidInput("last_messages is used only with truncation_strategy: last_messages")
-        return {"type": "auto"}
-    if count is None or count < 1:
+        return {"type": "auto"} if count is None else {"type": "auto", "last_messages": count}
+    if count is None:
         raise InvalidInput("truncation_strategy last_messages needs last_messages of 1 or more")
     return {"type": "last_messages", "last_messages": count}
 
@@ -104,7 +116,7 @@ def check_ranges(params: dict[str, Any]) -> None:
         if value is not None and value < MIN_TOKENS:
             raise InvalidInput(f"{option} must be {MIN_TOKENS} or more, got {value}")
     if params.get("last_messages") is not None and params.get("truncation_strategy") is None:
-        raise InvalidInput("last_messages is used only with truncation_strategy: last_messages")
+        raise InvalidInput("last_messages is used only with truncation_strategy (auto or last_messages)")
 
 
 def message_content(text: str, images: list[str] | None, detail: str | None) -> Any:
@@ -156,12 +168,41 @@ def task_message(params: dict[str, Any]) -> dict[str, Any] | None:
     }
     if params.get("attachments"):
         message["attachments"] = params["attachments"]
+    if params.get("message_metadata") is not None:
+        message["metadata"] = check_metadata(params["message_metadata"], "message_metadata")
     return message
+
+
+def new_thread_fields(params: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The new thread of a thread-and-run call (CreateThreadRequest): its
+    messages, metadata and tool resources, each only when given."""
+    thread: dict[str, Any] = {}
+    if messages:
+        thread["messages"] = messages
+    if params.get("thread_metadata") is not None:
+        thread["metadata"] = check_metadata(params["thread_metadata"], "thread_metadata")
+    if params.get("thread_tool_resources") is not None:
+        thread["tool_resources"] = params["thread_tool_resources"]
+    return thread
+
+
+def merged(built: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`built` with `extra` merged in: a dict in both is merged key by key (so
+    body: {thread: {metadata: ...}} keeps the thread's messages), anything
+    else in `extra` replaces what was built."""
+    out = dict(built)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def build_run_body(params: dict[str, Any], assistant_id: str, new_thread: bool) -> dict[str, Any]:
     """The body for POST /threads/{id}/runs, or for POST /threads/runs when
-    new_thread: assistant_id and only what the task set."""
+    new_thread: assistant_id and only what the task set, with `body`
+    merged in last."""
     check_ranges(params)
     misplaced = NEW_THREAD_ONLY if not new_thread else EXISTING_THREAD_ONLY
     for option in misplaced:
@@ -200,13 +241,11 @@ def build_run_body(params: dict[str, Any], assistant_id: str, new_thread: bool) 
         check_message(m, f"additional_messages[{i}]") for i, m in enumerate(params.get("additional_messages") or [])
     ]
     message = task_message(params)
+    messages += [message] if message is not None else []
     if new_thread:
-        if message is None:
-            raise InvalidInput("give thread (an existing thread) or thread_message (to start the run on a new thread)")
-        body["thread"] = {"messages": [message]}
-    else:
-        messages += [message] if message is not None else []
-        if messages:
-            body["additional_messages"] = messages
-    body.update(params.get("body") or {})
-    return body
+        thread = new_thread_fields(params, messages)
+        if thread:
+            body["thread"] = thread
+    elif messages:
+        body["additional_messages"] = messages
+    return merged(body, params.get("body") or {})

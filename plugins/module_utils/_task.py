@@ -33,8 +33,12 @@ class Task:
         params: Mapping[str, Any],
         check_mode: bool = False,
         client_factory: Optional[Callable[[Task], OpenAIClient]] = None,
+        api_base_from: Optional[str] = None,
     ) -> None:
         self.params: dict[str, Any] = dict(params)
+        # Where api_base came from (the option, an environment variable, the
+        # default), as the shell saw it before Ansible applied the fallbacks.
+        self.api_base_from = api_base_from
         self.check_mode = check_mode
         self.warnings: list[str] = []
         self._client_factory = client_factory or new_client
@@ -79,7 +83,7 @@ class Task:
 
 def new_client(task: Task) -> OpenAIClient:
     # The shells have already applied the environment fallbacks.
-    return OpenAIClient(settings_from_options(task.params))
+    return OpenAIClient(settings_from_options(task.params, api_base_from=task.api_base_from))
 
 
 def failure(error: OpenAIError, task: Task) -> Result:

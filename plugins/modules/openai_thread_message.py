@@ -10,8 +10,10 @@ short_description: Add a message to an Assistants API thread
 version_added: 1.0.0
 description:
   - Adds a message to O(thread), as the PSOpenAI cmdlet C(Add-ThreadMessage) does. Every such task adds a message.
-  - The API refuses messages while a run of the thread is active. With O(wait_for_active_run), the module waits for
-    that run to end and then adds the message, instead of failing.
+  - The API refuses messages while a run of the thread is active, and some compatible servers accept them, so that
+    the message lands in the middle of the run. With O(wait_for_active_run), the module reads the thread's newest runs
+    first, waits for an active one to end, and then adds the message; a refusal because a run is active is waited
+    out the same way.
 author:
   - seed.openai contributors (@seed-openai)
 extends_documentation_fragment:
@@ -46,11 +48,19 @@ options:
     description: Up to 16 pairs; keys up to 64 characters, values strings up to 512.
     type: dict
   wait_for_active_run:
-    description: When a run of the thread is active, wait for it to end, then add the message.
+    description:
+      - When a run of the thread is active, wait for it to end, then add the message. The thread's 20 newest runs are
+        read before the message is posted; O(wait_timeout) bounds that read and every wait.
+      - A run can still start between that read and the post. A server that refuses the message then is waited out
+        too; one that accepts it takes the message during that run.
+      - A server that ignores the C(order) of a list may show older runs first, so that an active run is not among
+        those read and the message is posted at once.
+      - A run that waits for tool outputs or approvals (C(requires_action)) is not waited for; the task fails,
+        naming it.
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait for an active run with O(wait_for_active_run).
+    description: Seconds to wait for active runs with O(wait_for_active_run), the read of the thread's runs included.
     type: float
     default: 600
   poll_interval:

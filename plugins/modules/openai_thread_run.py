@@ -11,8 +11,13 @@ version_added: 1.0.0
 description:
   - Starts a run of a thread with an assistant (C(POST {api_base}/threads/{thread_id}/runs)) and returns
     the run object, as the PSOpenAI cmdlet C(Start-ThreadRun) does.
-  - With O(thread) omitted and O(thread_message) given, creates a thread holding the message and runs it in one call
-    (C(POST /threads/runs)).
+  - With O(thread) omitted, creates a thread and runs it in one call (C(POST /threads/runs)); the thread holds
+    O(additional_messages) and then O(thread_message), with O(thread_metadata) and O(thread_tool_resources); with
+    none of them, the run starts on an empty thread.
+  - Some Assistants-compatible servers have no C(POST /threads/runs) and answer it 404 (often "thread not found").
+    Then the module creates the thread with its messages (C(POST /threads)) and starts the run on it, each call sent
+    once, and warns that it did so. A 404 that names the assistant, a model or a file is the server's answer and
+    fails the task.
   - Only the options the task sets are sent; the run otherwise uses the assistant's own settings.
   - The run is also set as the fact C(openai_thread_run), so later tasks can use it without C(register).
   - Starting a run is not idempotent, so the module never starts one twice on its own; after an answer is lost
@@ -35,7 +40,8 @@ options:
     description:
       - The thread to run, as an ID (C(thread_...)), a thread object, or a run object (its C(thread_id)),
         for instance what an earlier task registered.
-      - Omit it, and give O(thread_message), to start the run on a new thread.
+      - Omit it to start the run on a new thread, which holds O(additional_messages) and O(thread_message) (or no
+        message at all).
     type: raw
     aliases: [thread_id, input_object]
   assistant:
@@ -59,8 +65,12 @@ EXAMPLES = r"""
   seed.openai.openai_thread_run:
     thread: thread_abc123
     assistant: asst_abc123
-    api_base: http://127.0.0.1:8080/v1
   register: started
+
+- name: Wait for it to end (a thread runs one run at a time)
+  seed.openai.openai_thread_run_info:
+    run: "{{ started.run }}"
+    wait: true
 
 - name: Start another run of the same thread with what the first task returned, and wait for its end
   seed.openai.openai_thread_run:
@@ -80,10 +90,27 @@ EXAMPLES = r"""
     stream: true
   register: answer
 
-- name: Offer a function and force the model to call it
+- name: Start a new thread with earlier messages and metadata, keep only the newest message in context
   seed.openai.openai_thread_run:
-    thread: thread_abc123
     assistant: asst_abc123
+    additional_messages:
+      - role: user
+        content: The backup of db01 failed at 02:00.
+      - role: assistant
+        content: Noted.
+    thread_message: What should we check first?
+    message_metadata:
+      source: ansible
+    thread_metadata:
+      ticket: "4711"
+    truncation_strategy: auto
+    last_messages: 1
+    wait: true
+
+- name: Offer a function on a new thread and force the model to call it
+  seed.openai.openai_thread_run:
+    assistant: asst_abc123
+    thread_message: What does ticket 4711 say?
     functions:
       - name: get_ticket
         description: Read a ticket by number
@@ -94,6 +121,8 @@ EXAMPLES = r"""
 
 - name: Connection options once for the play
   hosts: localhost
+  connection: local
+  gather_facts: false
   module_defaults:
     group/seed.openai.openai:
       api_base: https://assistants.example.com/v1

@@ -31,7 +31,11 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.seed.openai.plugins.module_utils._argspec import invocation, module_spec
 from ansible_collections.seed.openai.plugins.module_utils._client import OpenAIClient
-from ansible_collections.seed.openai.plugins.module_utils._connection import settings_from_options
+from ansible_collections.seed.openai.plugins.module_utils._connection import (
+    api_base_origin,
+    given_options,
+    settings_from_options,
+)
 from ansible_collections.seed.openai.plugins.module_utils._module import secret_values
 from ansible_collections.seed.openai.plugins.module_utils._task import Result, Task, run_core
 
@@ -87,7 +91,7 @@ def plain_data(args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def cached_client(task: Task) -> OpenAIClient:
-    settings = settings_from_options(task.params)
+    settings = settings_from_options(task.params, api_base_from=task.api_base_from)
     # Not asdict(): it deep-copies the Entra token source, which holds a lock.
     key_fields = {f.name: getattr(settings, f.name) for f in fields(settings)}
     # The proxy (and its credentials, which the client redacts) come from the environment.
@@ -148,7 +152,9 @@ class OpenAIAction(ActionBase):
         with environment(task_environment):
             spec = dict(module_spec(self.MODULE))
             del spec["supports_check_mode"]
-            validated = ArgumentSpecValidator(**spec).validate(plain_data(self._task.args))
+            args = plain_data(self._task.args)
+            api_base_from = api_base_origin(given_options(args), os.environ)
+            validated = ArgumentSpecValidator(**spec).validate(args)
             params = validated.validated_parameters
             hidden = set(validated._no_log_values) | set(secret_values(params))
             if validated.error_messages:
@@ -160,7 +166,7 @@ class OpenAIAction(ActionBase):
             for warning in validated._warnings:
                 self._display.warning(f"Both option {warning['option']} and its alias {warning['alias']} are set.")
             check_mode = bool(self._task.check_mode)
-            task = Task(params, check_mode=check_mode, client_factory=cached_client)
+            task = Task(params, check_mode=check_mode, client_factory=cached_client, api_base_from=api_base_from)
             result = run_core(self.CORE, task)
         result["invocation"] = invocation(params)
         return remove_values(result, hidden)

@@ -172,14 +172,30 @@ def test_thread_and_run_is_not_retried_after_a_server_error(run_module, server, 
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"thread": None}, "give thread (an existing thread) or thread_message (to start the run on a new thread)"),
         ({"temperature": 2.5}, "temperature must be between 0 and 2, got 2.5"),
         ({"top_p": -0.1}, "top_p must be between 0 and 1, got -0.1"),
         ({"max_prompt_tokens": 255}, "max_prompt_tokens must be 256 or more, got 255"),
         ({"max_completion_tokens": 1}, "max_completion_tokens must be 256 or more, got 1"),
         ({"truncation_strategy": "last_messages"}, "needs last_messages of 1 or more"),
-        ({"truncation_strategy": "last_messages", "last_messages": 0}, "needs last_messages of 1 or more"),
-        ({"last_messages": 2}, "last_messages is used only with truncation_strategy: last_messages"),
+        ({"truncation_strategy": "last_messages", "last_messages": 0}, "last_messages must be 1 or more, got 0"),
+        ({"truncation_strategy": "auto", "last_messages": 0}, "last_messages must be 1 or more, got 0"),
+        ({"last_messages": 2}, "last_messages is used only with truncation_strategy (auto or last_messages)"),
+        (
+            {"thread_metadata": {"k": "v"}},
+            "thread_metadata can be used only when the run starts a new thread",
+        ),
+        (
+            {"thread_tool_resources": {"code_interpreter": {"file_ids": []}}},
+            "thread_tool_resources can be used only when the run starts a new thread",
+        ),
+        (
+            {"thread": None, "thread_metadata": {"n": [1]}},
+            "thread_metadata value of 'n' is a list",
+        ),
+        (
+            {"thread_message": "x", "message_metadata": {"n": {"a": 1}}},
+            "message_metadata value of 'n' is a dict",
+        ),
         ({"response_format": "json_schema"}, "needs json_schema with a name and a schema"),
         ({"json_schema": {"name": "x"}}, "json_schema is used only with response_format: json_schema"),
         ({"tool_choice": ""}, "tool_choice is empty"),

@@ -250,26 +250,37 @@ def test_a_404_from_a_bare_base_suggests_the_path_prefix():
         client = OpenAIClient(Settings(KEY, server.origin))
         with pytest.raises(APIError) as caught:
             client.request("GET", client.url("threads", "t"))
+    base = server.origin
     assert str(caught.value) == (
-        f"OpenAI API returned 404 (Not Found) to GET {server.origin}/threads/t: Not Found. "
-        f"api_base {server.origin} has no path; "
-        f"if the server serves the API below a prefix, add it (e.g. {server.origin}/v1)"
+        f"OpenAI API returned 404 (Not Found) to GET {base}/threads/t: Not Found. "
+        f"api_base {base} has no path; "
+        f"if the server serves the API below a prefix, add it (e.g. {base}/v1, {base}/api/v1 or {base}/openai/v1)"
     )
 
 
 def test_not_found_hint_is_empty_when_there_is_nothing_to_add():
-    assert not_found_hint("http://h/v1/threads/t", "http://h/v1") == ""
+    # A 404 that names the object: the route exists, the object does not.
+    assert not_found_hint("http://h/v1/threads/t", "http://h/v1", "No thread found with id 't'.") == ""
+    assert not_found_hint("http://h/threads/t", "http://h", "Thread not found") == ""
+    # Not below api_base, or not a route the collection calls.
     assert not_found_hint("http://other/threads/t", "http://h") == ""
+    assert not_found_hint("http://h/v1/files/f", "http://h/v1") == ""
     assert not_found_hint("http://h/threads/t", "http://h/").startswith("api_base http://h has no path")
 
 
-def test_a_404_to_thread_and_run_suggests_creating_the_thread_first():
+@pytest.mark.parametrize("body", [b'{"detail": "Not Found"}', b"", b"<h1>404 page not found</h1>"])
+def test_a_bare_404_below_a_path_says_the_path_may_be_wrong(body):
+    """A server whose prefix is /api/v1, given /v1 as the last hint suggested:
+    a bare 404 names the prefix as the likely fault and the common ones."""
+
     def script(request, connection):
-        connection.sendall(answer(404, b'{"detail": "Not Found"}', reason="Not Found"))
+        connection.sendall(answer(404, body, reason="Not Found"))
 
     with HostileServer(script) as server:
         client = OpenAIClient(Settings(KEY, server.origin + "/v1"))
         with pytest.raises(APIError) as caught:
             client.request("POST", client.url("threads", "runs"), {})
-    assert str(caught.value).startswith(f"OpenAI API returned 404 (Not Found) to POST {server.origin}/v1/threads/runs:")
-    assert str(caught.value).endswith("create the thread first (openai_thread) and give thread")
+    assert str(caught.value).endswith(
+        f"The path may be wrong: the server has no threads route below api_base {server.origin}/v1; "
+        "check its path prefix (common ones: /v1, /api/v1, /openai/v1)"
+    )

@@ -337,7 +337,9 @@ def test_a_wait_for_an_active_run_names_the_limit_it_was_given(run_module):
         result = run_module(openai_thread_message.main, args)
 
     assert result.failed
-    assert result["msg"] == f"Run {active['id']} is still queued after 1 s (wait_timeout); it goes on on the server"
+    assert result["msg"] == (
+        f"Run {active['id']} of {thread['id']} is still queued after 1 s (wait_timeout); the message was not added"
+    )
 
 
 # -- what cannot be sent is refused before anything is ---------------------------------
@@ -391,7 +393,6 @@ def test_scalars_in_headers_are_still_sent_as_text(run_module, server, conn, obj
     assert not result.failed, result["msg"]
     (sent,) = server.requests
     assert (sent["headers"]["x-count"], sent["headers"]["x-flag"]) == ("3", "True")
-
 
 
 @pytest.mark.parametrize(

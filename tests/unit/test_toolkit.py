@@ -161,11 +161,40 @@ def test_message_waits_for_the_active_run(run_module, server, conn, busy_thread)
     assert not result.failed, result.get("msg")
     assert server.store.runs[thread["id"]][run["id"]]["status"] == "completed"
     assert result["message"]["content"][0]["text"]["value"] == "second"
+    # The thread's runs are read first, the active one is waited out, and the
+    # message is posted once, after the run's answer.
+    assert server.requests[0]["method"] == "GET" and server.requests[0]["path"].endswith("/runs")
     posts = [r for r in server.requests if r["method"] == "POST"]
-    # The message is sent again only because the server refused it (a run was
-    # active), and both tries carry the same marker.
-    assert [unmarked(p["body"]) for p in posts] == [{"role": "user", "content": "second", "metadata": {"k": "v"}}] * 2
-    assert len({p["body"]["metadata"]["seed_openai_request"] for p in posts}) == 1
+    assert [unmarked(p["body"]) for p in posts] == [{"role": "user", "content": "second", "metadata": {"k": "v"}}]
+    assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user", "assistant", "user"]
+
+
+def start_a_run_after_each_look(server, assistant_id):
+    """Between the look at a thread's runs and the post, a run starts: the
+    look finds nothing active, the server then refuses the message."""
+    for index, (method, pattern, handler, schema) in enumerate(server.routes.table):
+        if method == "GET" and pattern.pattern.endswith("/runs") and pattern.pattern.startswith("/threads"):
+
+            def looked(thread_id, query, body, handler=handler):
+                page = handler(thread_id, query=query, body=body)
+                server.store.create_run(thread_id, {"assistant_id": assistant_id})
+                return page
+
+            server.routes.table[index] = (method, pattern, looked, schema)
+
+
+def test_a_run_that_starts_between_the_look_and_the_post_is_waited_out_too(run_module, server, conn):
+    assistant = server.store.create_assistant({"model": "m"})
+    thread = server.store.create_thread({"messages": [{"role": "user", "content": "first"}]})
+    start_a_run_after_each_look(server, assistant["id"])
+    result = run_module(
+        openai_thread_message.main, dict(conn, thread=thread["id"], content="second", wait_for_active_run=True)
+    )
+    assert not result.failed, result.get("msg")
+    posts = [r for r in server.requests if r["method"] == "POST"]
+    # Refused once (the run had started), sent again with the same marker once it ended.
+    assert len(posts) == 2 and len({p["body"]["metadata"]["seed_openai_request"] for p in posts}) == 1
+    assert [m["role"] for m in server.store.messages[thread["id"]]] == ["user", "assistant", "user"]
 
 
 def test_message_does_not_wait_for_a_run_that_needs_tool_outputs(run_module, server, conn):

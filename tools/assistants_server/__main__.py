@@ -11,6 +11,7 @@ under .../openai/v1 and .../openai, beside the new agents under .../agents).
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
 import sys
 import threading
@@ -33,25 +34,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--run-seconds", type=float, help="runs and background responses end this many seconds after they start"
     )
+    parser.add_argument(
+        "--no-thread-and-run",
+        action="store_true",
+        help='answer POST /threads/runs 404 "thread not found", as servers without the one-call form do',
+    )
+    parser.add_argument(
+        "--messages-during-run", action="store_true", help="accept a message while a run of its thread is active"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
     args = parser.parse_args(argv)
     if args.mode == "foundry" and args.prefix is not None:
         parser.error("--prefix does not apply to --mode foundry: give --project instead")
-    server = AssistantsServer(
-        api_key=args.api_key,
-        port=args.port,
-        verbose=args.verbose,
-        mode=args.mode,
-        prefix=args.prefix,
-        project=args.project,
-        poll_after_ms=args.poll_after_ms,
-        run_seconds=args.run_seconds,
-    ).start()
+    try:
+        server = AssistantsServer(
+            api_key=args.api_key,
+            port=args.port,
+            verbose=args.verbose,
+            mode=args.mode,
+            prefix=args.prefix,
+            project=args.project,
+            poll_after_ms=args.poll_after_ms,
+            thread_and_run=not args.no_thread_and_run,
+            messages_during_run=args.messages_during_run,
+            run_seconds=args.run_seconds,
+        ).start()
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"assistants_server: port {args.port} on 127.0.0.1 is already in use; "
+            "start it on another port: make server PORT=9000 (or --port 9000)",
+            file=sys.stderr,
+        )
+        return 1
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:
             handle.write(f"{server.port}\n")
     print(f"Assistants-compatible server on {server.api_base} (mode: {args.mode}, key: {args.api_key})", flush=True)
+    switches = [
+        *(["no POST /threads/runs (404 thread not found)"] if args.no_thread_and_run else []),
+        *(["messages accepted during runs"] if args.messages_during_run else []),
+    ]
+    if switches:
+        print(f"switches: {'; '.join(switches)}", flush=True)
     print(f"api_base: {server.api_base}", flush=True)
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)

@@ -168,6 +168,9 @@ class Routes:
         self.streams = True
         self.modify_requires_model = False
         self.foreign_tools = False
+        # Off: no one-call thread and run. POST /threads/runs is answered 404
+        # "thread not found", as servers that route it as /threads/{thread_id} do.
+        self.thread_and_run = True
         seg = r"([^/]+)"
         self.table: list[tuple[str, re.Pattern[str], Handler, str | None]] = [
             ("POST", re.compile(r"/assistants"), self.create_assistant, None),
@@ -290,6 +293,8 @@ class Routes:
         return public(run)
 
     def create_thread_and_run(self, query: dict[str, str], body: Any) -> Any:
+        if not self.thread_and_run:
+            raise NotFound("thread", "runs")
         body = self.check("CreateThreadAndRunRequest", body)
         self.store.assistant(body["assistant_id"])
         thread = self.store.create_thread(body.get("thread") or {})

@@ -42,6 +42,11 @@ class AssistantsServer:
     api-version required, bearer tokens checked by `token_check`, which
     returns None for a good token or the reason it is refused; without it only
     `api_key` is accepted as the token). See README.md for the wire shapes.
+
+    Two behaviours of some third-party servers, in any mode: thread_and_run
+    False answers POST /threads/runs 404 "thread not found" (no one-call
+    thread and run); messages_during_run True accepts a message while a run
+    of its thread is active.
     """
 
     def __init__(
@@ -62,6 +67,8 @@ class AssistantsServer:
         ignores_after: bool = False,
         endless_pages: bool = False,
         run_seconds: float | None = None,
+        thread_and_run: bool = True,
+        messages_during_run: bool = False,
     ) -> None:
         self.api_key = api_key
         self.verbose = verbose
@@ -85,6 +92,8 @@ class AssistantsServer:
         # OpenAI's Conversations + Responses (and Foundry's new agents) beside the Assistants API.
         self.responses = ResponsesApi(self.store, self.routes, self.mode.name)
         self.routes.table.extend(self.responses.table())
+        self.routes.thread_and_run = thread_and_run
+        self.store.messages_during_run = messages_during_run
         self.faults = FaultPlan()
         self.requests: list[dict[str, Any]] = []
         # Set by stop(): handlers waiting in a fault give up at once.

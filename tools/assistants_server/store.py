@@ -42,6 +42,9 @@ class Store:
         # The metadata keys stored: None keeps every key, () none (a server
         # that does not store metadata), else only these (unknown keys dropped).
         self.keeps_metadata: tuple[str, ...] | None = None
+        # On: a message is accepted while a run of its thread is active (some
+        # compatible servers do; OpenAI refuses it with a 400).
+        self.messages_during_run = False
         self._counter = itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
@@ -124,7 +127,7 @@ class Store:
         run_id: str | None = None,
     ) -> dict[str, Any]:
         self.thread(thread_id)
-        active = self.active_run(thread_id) if check_active else None
+        active = self.active_run(thread_id) if check_active and not self.messages_during_run else None
         if active is not None:
             raise Conflict(f"Can't add messages to {thread_id} while a run {active['id']} is active.")
         content = body["content"]

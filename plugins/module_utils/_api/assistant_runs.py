@@ -248,16 +248,6 @@ class Runs(WireAPI):
             self.warn("check mode: the assistant's tools are read, and the switches applied, only in a real run")
         return self.client.describe("POST", create_url(self.client, thread_id), body, create_query(dict(params)))
 
-    def start_run(
-        self,
-        params: Mapping[str, Any],
-        thread_id: Optional[str],
-        assistant: Any,
-        marker: Optional[str],
-    ) -> tuple[dict[str, Any], Optional[str]]:
-        body = self.run_body(params, thread_id, assistant)
-        return start_run(self.client, thread_id, body, dict(params), warn=self.warn, marker=marker, made=self.made)
-
     def describe_submit(
         self, thread_id: Optional[str], run_id: str, kind: str, answers: list[dict[str, Any]], stream: bool
     ) -> Any:

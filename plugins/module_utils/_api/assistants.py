@@ -16,6 +16,8 @@ from .._once import find_marked, send_once, with_marker
 from .._polling import RunNotFinished
 from .._resources import ListIncomplete, assistant_url, pages, run_url, thread_and_run, thread_url, whole_list
 from . import assistant_runs
+from .active_run import wait_out_active_run
+from .thread_and_run import start_on_new_thread
 
 NAME = "assistants"
 ACTIVE_RUN = re.compile(r"while a run (\S+?) is active")
@@ -145,6 +147,9 @@ class AssistantsAPI(assistant_runs.Runs):
         self, thread_id: str, body: Mapping[str, Any], params: Mapping[str, Any], marker: Optional[str]
     ) -> dict[str, Any]:
         client = self.client
+        if params["wait_for_active_run"]:
+            # Look before posting: a server that accepts messages during a run never says to wait.
+            params = dict(params, wait_timeout=wait_out_active_run(client, thread_id, params))
         run: dict[str, Any] = {}
         sent, marker = with_marker(dict(body), marker)
         url = thread_url(client, thread_id, "messages")
@@ -197,7 +202,21 @@ class AssistantsAPI(assistant_runs.Runs):
             messages = [m for m in messages if isinstance(m, dict) and m.get("run_id") == run_id]
         return messages
 
-    # -- runs ------------------------------------------------------------------
+    # -- runs (the rest is in assistant_runs.Runs) ----------------------------
+    def start_run(
+        self,
+        params: Mapping[str, Any],
+        thread_id: Optional[str],
+        assistant: Any,
+        marker: Optional[str],
+    ) -> tuple[dict[str, Any], Optional[str]]:
+        body = self.run_body(params, thread_id, assistant)
+        if thread_id is None:
+            return start_on_new_thread(self.client, body, dict(params), warn=self.warn, marker=marker, made=self.made)
+        return assistant_runs.start_run(
+            self.client, thread_id, body, dict(params), warn=self.warn, marker=marker, made=self.made
+        )
+
     def run_ids(self, params: Mapping[str, Any]) -> tuple[Optional[str], str]:
         return thread_and_run(dict(params))
 

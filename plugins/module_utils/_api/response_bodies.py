@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._errors import InvalidInput
-from .._run_body import function_tools, task_message, tool_flags
+from .._run_body import NEW_THREAD_ONLY, function_tools, task_message, tool_flags
 from .._validation import check_metadata, merge_tools
 
 API = "the Responses API"
@@ -208,6 +208,11 @@ def response_body(
     additional_instructions is appended to the instructions, so that it lasts
     this run only, as it does on the Assistants API."""
     check_run_options(params)
+    if not new_thread:
+        for option in NEW_THREAD_ONLY:
+            if params.get(option) is not None:
+                where = "when the run starts a new thread (thread omitted)"
+                raise InvalidInput(f"{option} can be used only {where}")
     body: dict[str, Any] = {}
     if agent is not None:
         body["agent_reference"] = agent
@@ -223,7 +228,8 @@ def response_body(
         instructions = f"{instructions or ''}\n{params['additional_instructions']}".strip()
     if instructions is not None:
         body["instructions"] = instructions
-    resources = params.get("tool_resources") or definition.get("tool_resources")
+    # Conversations hold no tool resources: the run's tools carry their files and vector stores.
+    resources = params.get("thread_tool_resources") or params.get("tool_resources") or definition.get("tool_resources")
     tools = run_tools(params, definition if agent is None else {}, resources)
     if tools is not None:
         body["tools"] = tools

@@ -350,7 +350,9 @@ class ResponsesAPI(WireAPI):
         if thread_id is None:
             messages = [dict(m) for m in params.get("additional_messages") or []]
             own = task_message(dict(params))
-            new_thread = bodies.conversation_body(None, messages + ([own] if own else []), "thread_message")
+            new_thread = bodies.conversation_body(
+                params.get("thread_metadata"), messages + ([own] if own else []), "thread_message"
+            )
         body = bodies.response_body(params, definition, thread_id, agent, new_thread=thread_id is None)
         return body, new_thread
 
