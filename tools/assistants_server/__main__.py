@@ -2,8 +2,10 @@
 
 Modes: openai (OpenAI's Assistants API under /v1), compat (a third-party
 compatible server under --prefix, default /api/v2), foundry (Azure AI Foundry
-classic agents under /api/projects/<--project>; the --api-key is the one bearer
-token accepted, and every request needs ?api-version=v1 or 2025-05-15-preview).
+classic agents under /api/projects/<--project>; every request needs
+?api-version=v1 or 2025-05-15-preview, and a bearer token: the --api-key, or an
+Entra ID token from the local stand-in it starts (its managed identity or a
+service principal; it prints the variables to export; --no-entra: none).
 """
 
 from __future__ import annotations
@@ -12,9 +14,13 @@ import argparse
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .modes import FOUNDRY_API_VERSIONS, MODES
 from .server import AssistantsServer
+
+if TYPE_CHECKING:
+    from entra_standin.by_hand import LocalSignIn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,9 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-after-ms", type=int, help="send openai-poll-after-ms with this value on every answer")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
+    parser.add_argument(
+        "--no-entra", action="store_true", help="foundry: no Entra ID stand-in; only the --api-key is accepted"
+    )
     args = parser.parse_args(argv)
     if args.mode == "foundry" and args.prefix is not None:
         parser.error("--prefix does not apply to --mode foundry: give --project instead")
+    signin = start_entra(args)
     server = AssistantsServer(
         api_key=args.api_key,
         port=args.port,
@@ -40,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         prefix=args.prefix,
         project=args.project,
         poll_after_ms=args.poll_after_ms,
+        token_check=None if signin is None else lambda token: None if token == args.api_key else signin.check(token),
     ).start()
     if args.port_file:
         with open(args.port_file, "w", encoding="utf-8") as handle:
@@ -48,12 +59,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"api_base: {server.api_base}", flush=True)
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)
+    if signin is not None:
+        print("\n".join(signin.instructions()), flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
     server.stop()
+    if signin is not None:
+        signin.stop()
     return 0
+
+
+def start_entra(args: argparse.Namespace) -> LocalSignIn | None:
+    """In Foundry mode, the Entra ID stand-in (tools/entra_standin), running; else None."""
+    if args.mode != "foundry" or args.no_entra:
+        return None
+    from entra_standin.by_hand import LocalSignIn
+
+    return LocalSignIn().start()
 
 
 if __name__ == "__main__":
