@@ -32,6 +32,7 @@ demo: collection
 	$(BIN)/python tools/run_demo.py
 
 # The local server, by hand, for trying playbooks offline: make server [PORT=8080] [MODE=openai|compat|foundry].
+# MODE=foundry also starts an Entra ID stand-in and prints the variables that sign a shell in.
 server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai)
 

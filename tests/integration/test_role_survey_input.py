@@ -78,20 +78,23 @@ def foundry():
         yield running
 
 
+def approvals_run(ansible, foundry, tmp_path, approvals: dict):
+    """The role on a Foundry agent with an MCP tool, the approvals as JSON text."""
+    assistant = foundry.store.create_assistant({"model": "m", "tools": [MCP_DOCS]})
+    extra_vars = {
+        "assistant_run_assistant": assistant["id"],
+        "assistant_run_message": "Look it up",
+        "assistant_run_tool_approvals": json.dumps(approvals),
+        "assistant_run_poll_interval": "0.1",
+    }
+    return survey_run(
+        ansible, tmp_path, extra_vars, env={"OPENAI_API_BASE": foundry.api_base, "OPENAI_AUTH_TYPE": "bearer"}
+    )
+
+
 @pytest.mark.parametrize("decision", [True, False])
 def test_tool_approvals_as_json_text_decide_an_approval_round(ansible, foundry, tmp_path, decision):
-    assistant = foundry.store.create_assistant({"model": "m", "tools": [MCP_DOCS]})
-    outcome = survey_run(
-        ansible,
-        tmp_path,
-        {
-            "assistant_run_assistant": assistant["id"],
-            "assistant_run_message": "Look it up",
-            "assistant_run_tool_approvals": json.dumps({"lookup": decision}),
-            "assistant_run_poll_interval": "0.1",
-        },
-        env={"OPENAI_API_BASE": foundry.api_base, "OPENAI_AUTH_TYPE": "bearer"},
-    )
+    outcome = approvals_run(ansible, foundry, tmp_path, {"lookup": decision})
 
     assert outcome.rc == 0, outcome.stdout
     facts = outcome.task("Facts")["ansible_facts"]
@@ -102,17 +105,7 @@ def test_tool_approvals_as_json_text_decide_an_approval_round(ansible, foundry, 
 
 
 def test_tool_approvals_text_that_is_not_true_or_false_fails_before_anything_is_sent(ansible, foundry, tmp_path):
-    assistant = foundry.store.create_assistant({"model": "m", "tools": [MCP_DOCS]})
-    outcome = survey_run(
-        ansible,
-        tmp_path,
-        {
-            "assistant_run_assistant": assistant["id"],
-            "assistant_run_message": "Look it up",
-            "assistant_run_tool_approvals": json.dumps({"lookup": "maybe"}),
-        },
-        env={"OPENAI_API_BASE": foundry.api_base, "OPENAI_AUTH_TYPE": "bearer"},
-    )
+    outcome = approvals_run(ansible, foundry, tmp_path, {"lookup": "maybe"})
 
     assert outcome.rc != 0
     assert "assistant_run_tool_approvals" in outcome.stdout and "lookup" in outcome.stdout, outcome.stdout
