@@ -68,9 +68,15 @@ def test_the_target_tries_check_mode_and_asserts(name):
 
 def test_the_setup_target_stops_a_server_that_outlives_it():
     start = read("tests", "integration", "targets", SETUP, "tasks", "start.yml")
-    assert re.search(r"exec timeout \{\{ assistants_server_lifetime", start)
+    assert "files/serve_for.py') | quote }}\n      {{ assistants_server_lifetime | int }}" in start
+    serve_for = read("tests", "integration", "targets", SETUP, "files", "serve_for.py")
+    assert "threading.Timer(float(sys.argv[1]), os.kill, (os.getpid(), signal.SIGTERM))" in serve_for
     stop = tasks(SETUP, "stop.yml")
-    assert any("wait_for" in str(step) and "/proc/" in str(step) for step in stop)
+    waits = [step["ansible.builtin.wait_for"] for step in stop if "ansible.builtin.wait_for" in step]
+    assert waits == [
+        {"host": "127.0.0.1", "port": "{{ assistants_server_port | int }}", "state": "stopped", "timeout": 30}
+    ]
+    assert any("kill -0" in str(step) for step in stop)
 
 
 def test_make_test_runs_the_targets_on_the_oldest_and_newest_core_in_both_modes():
