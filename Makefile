@@ -10,7 +10,7 @@ CORE_MATRIX ?= 2.16:3.11 2.17:3.11 2.18:3.11 2.19:3.11 2.20:3.12 2.21:3.12
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup collection demo server test pytest pytest-floor lint sanity docs benchmark clean
+.PHONY: setup collection demo server test pytest pytest-floor lint sanity integration docs benchmark clean
 
 $(BIN)/.installed: requirements-dev.txt requirements.txt docs/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,14 @@ demo: collection
 
 # The local server, by hand, for trying playbooks offline: make server [PORT=8080] [MODE=openai|compat|foundry]
 # [NO_THREAD_AND_RUN=1] (no POST /threads/runs, as some compatible servers) [MESSAGES_DURING_RUN=1] (messages accepted mid-run).
+# MODE=foundry also starts an Entra ID stand-in and prints the variables that sign a shell in.
 SERVER_SWITCHES = $(if $(filter 1 yes true,$(NO_THREAD_AND_RUN)),--no-thread-and-run) \
   $(if $(filter 1 yes true,$(MESSAGES_DURING_RUN)),--messages-during-run)
 server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai) $(strip $(SERVER_SWITCHES))
 
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
-test: pytest pytest-floor lint sanity docs
+test: pytest pytest-floor lint sanity integration docs
 
 pytest: setup eda-venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,6 +62,26 @@ sanity: setup
 	  echo "== ansible-core $$core, Python $$python"; \
 	  $(BIN)/python tools/ansible_test.py --core $$core --python $$python sanity units || exit 1; \
 	done
+
+# ansible-test integration (tests/integration/targets) on the oldest and newest ansible-core, side by
+# side, one per core: core:python:modes, the modes run one after the other (in_process is the default
+# for a local connection, module runs the modules as modules). Each run's log is in .build/integration/.
+INTEGRATION_MATRIX ?= 2.21:3.12:in_process,module 2.16:3.11:in_process
+integration: setup
+	@mkdir -p $(BUILD)/integration; started=$$(date +%s); runs=""; \
+	for spec in $(INTEGRATION_MATRIX); do \
+	  core=$${spec%%:*}; rest=$${spec#*:}; python=$${rest%%:*}; modes=$${rest#*:}; \
+	  echo "== ansible-test integration: ansible-core $$core, Python $$python, $$modes"; \
+	  $(BIN)/python tools/ansible_test.py --core $$core --python $$python integration --modes $$modes \
+	    >$(BUILD)/integration/$$core.log 2>&1 & runs="$$runs $$!:$$core"; \
+	done; \
+	failed=""; for run in $$runs; do \
+	  log=$(BUILD)/integration/$${run#*:}.log; \
+	  if wait $${run%%:*}; then grep "^ansible-test integration," $$log; \
+	  else cat $$log; failed="$$failed $${run#*:}"; fi; \
+	done; \
+	echo "integration: $$(( $$(date +%s) - started )) s in all"; \
+	test -z "$$failed" || { echo "ansible-test integration failed on ansible-core$$failed"; exit 1; }
 
 docs: setup
 	tools/build_docs.sh

@@ -1,6 +1,7 @@
-"""Run ansible-test (sanity, units) on one ansible-core version, offline-safe.
+"""Run ansible-test (sanity, units, integration) on one ansible-core version, offline-safe.
 
     python tools/ansible_test.py --core 2.19 --python 3.11 sanity units
+    python tools/ansible_test.py --core 2.21 --python 3.12 integration --modes in_process,module
 
 For each ansible-core version it keeps a virtual environment under
 .build/ansible-test/, copies the collection's tracked files into an
@@ -9,6 +10,12 @@ ansible_collections/seed/openai tree there, and runs ansible-test with
 get-pip.py script from a host this machine cannot reach; it looks in its
 cache first, so this seeds the cache with a bootstrap that uses ensurepip
 and installs the pinned pip from the package index instead.
+
+integration runs the targets in tests/integration/targets once per execution
+mode asked for (--modes): in_process is the default for a local connection,
+module sets the variable seed_openai_execution=module through
+tests/integration/integration_config.yml in the copy. It prints the wall time
+of each run.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, ".build", "ansible-test")
@@ -82,12 +91,18 @@ def seed_pip_bootstrap(venv: str) -> None:
         versions = set(re.findall(r"pip='([0-9.]+)'", handle.read()))
     cache = os.path.expanduser("~/.ansible/test/cache")
     os.makedirs(cache, exist_ok=True)
+    bootstrap = BOOTSTRAP.format(ca=CA_BUNDLE)
     for version in versions:
-        with open(os.path.join(cache, f"get_pip_{version.replace('.', '_')}.py"), "w", encoding="utf-8") as handle:
-            handle.write(BOOTSTRAP.format(ca=CA_BUNDLE))
+        path = os.path.join(cache, f"get_pip_{version.replace('.', '_')}.py")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                if handle.read() == bootstrap:
+                    continue  # another run may be reading it: leave it be
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(bootstrap)
 
 
-def copy_collection(core: str) -> str:
+def copy_collection(core: str, purpose: str) -> str:
     """The tracked (and new, unignored) files, at ansible_collections/seed/openai."""
     # Outside the repository: inside it, ansible-test would list files with git,
     # which ignores .build/, and find nothing to test.
@@ -96,7 +111,7 @@ def copy_collection(core: str) -> str:
     target = os.path.join(
         tempfile.gettempdir(),
         f"seed-openai-ansible-test-{checkout}",
-        f"tree-{core}",
+        f"tree-{core}-{purpose}",
         "ansible_collections",
         "seed",
         "openai",
@@ -121,13 +136,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--core", required=True, help="ansible-core minor version, e.g. 2.19")
     parser.add_argument("--python", required=True, help="Python minor version, e.g. 3.11")
-    parser.add_argument("tests", nargs="+", choices=["sanity", "units"])
+    parser.add_argument("tests", nargs="+", choices=["sanity", "units", "integration"])
+    parser.add_argument(
+        "--modes",
+        default="in_process",
+        help="integration: execution modes to run the targets in, comma-separated: in_process, module",
+    )
+    parser.add_argument("--targets", nargs="*", default=[], help="integration: only these targets")
     args = parser.parse_args()
+    modes = args.modes.split(",")
+    if not set(modes) <= set(EXECUTION_MODES):
+        parser.error(f"--modes takes {', '.join(EXECUTION_MODES)}, comma-separated")
 
     python = find_python(args.python)
     venv = prepare_venv(args.core, python)
     seed_pip_bootstrap(venv)
-    tree = copy_collection(args.core)
+    # Sanity and units share a tree; integration has its own, so both can run at once.
+    tree = copy_collection(args.core, "integration" if args.tests == ["integration"] else "checks")
     # ansible-test finds interpreters as pythonX.Y on PATH.
     shims = os.path.join(WORK, "bin")
     os.makedirs(shims, exist_ok=True)
@@ -142,9 +167,30 @@ def main() -> int:
         command = [ansible_test, test, "--venv", "--python", args.python, "--color", "no"]
         if test == "units":
             command.append("--requirements")
-        run(command, cwd=tree, env=env)
+        if test != "integration":
+            run(command, cwd=tree, env=env)
+            continue
+        for mode in modes:
+            started = time.monotonic()
+            write_integration_config(tree, mode)
+            run([*command, "--requirements", *args.targets], cwd=tree, env=env)
+            took = time.monotonic() - started
+            print(f"ansible-test integration, ansible-core {args.core}, {mode}: {took:.0f} s", flush=True)
     return 0
 
 
+EXECUTION_MODES = {"in_process": {}, "module": {"seed_openai_execution": "module"}}
+
+
+def write_integration_config(tree: str, mode: str) -> None:
+    """The variables every target gets (ansible-test passes this file as vars_files)."""
+    path = os.path.join(tree, "tests", "integration", "integration_config.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(EXECUTION_MODES[mode], handle)  # JSON is YAML
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as failed:
+        sys.exit(f"ansible_test.py: {' '.join(failed.cmd)} failed (exit {failed.returncode})")

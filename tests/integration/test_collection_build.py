@@ -26,7 +26,6 @@ def test_tarball_holds_the_collection_and_no_build_junk(built_collection):
     for needed in (
         "MANIFEST.json",
         "meta/runtime.yml",
-        "meta/execution-environment.yml",
         "requirements.txt",
         "bindep.txt",
         "roles/assistant_run/meta/argument_specs.yml",

@@ -2,8 +2,10 @@
 
 Modes: openai (OpenAI's Assistants API under /v1), compat (a third-party
 compatible server under --prefix, default /api/v2), foundry (Azure AI Foundry
-classic agents under /api/projects/<--project>; the --api-key is the one bearer
-token accepted, and every request needs ?api-version=v1 or 2025-05-15-preview).
+classic agents under /api/projects/<--project>; every request needs
+?api-version=v1 or 2025-05-15-preview, and a bearer token: the --api-key, or an
+Entra ID token from the local stand-in it starts (its managed identity or a
+service principal; it prints the variables to export; --no-entra: none).
 Every mode also serves OpenAI's Conversations + Responses API (in foundry mode
 under .../openai/v1 and .../openai, beside the new agents under .../agents).
 """
@@ -15,10 +17,14 @@ import errno
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from .modes import FOUNDRY_API_VERSIONS, MODES
 from .responses_api import NEW_AGENTS_API_VERSIONS
 from .server import AssistantsServer
+
+if TYPE_CHECKING:
+    from entra_standin.by_hand import LocalSignIn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
+    parser.add_argument(
+        "--no-entra", action="store_true", help="foundry: no Entra ID stand-in; only the --api-key is accepted"
+    )
     args = parser.parse_args(argv)
     if args.mode == "foundry" and args.prefix is not None:
         parser.error("--prefix does not apply to --mode foundry: give --project instead")
+    signin = start_entra(args)
     try:
         server = AssistantsServer(
             api_key=args.api_key,
@@ -56,11 +66,16 @@ def main(argv: list[str] | None = None) -> int:
             prefix=args.prefix,
             project=args.project,
             poll_after_ms=args.poll_after_ms,
+            token_check=None
+            if signin is None
+            else lambda token: None if token == args.api_key else signin.check(token),
             thread_and_run=not args.no_thread_and_run,
             messages_during_run=args.messages_during_run,
             run_seconds=args.run_seconds,
         ).start()
     except OSError as error:
+        if signin is not None:
+            signin.stop()
         if error.errno != errno.EADDRINUSE:
             raise
         print(
@@ -83,12 +98,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "foundry":
         print(f"api-version: one of {', '.join(FOUNDRY_API_VERSIONS)}", flush=True)
         print(f"new agents and /openai routes: api-version one of {', '.join(NEW_AGENTS_API_VERSIONS)}", flush=True)
+    if signin is not None:
+        print("\n".join(signin.instructions()), flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stopped.wait()
     server.stop()
+    if signin is not None:
+        signin.stop()
     return 0
+
+
+def start_entra(args: argparse.Namespace) -> LocalSignIn | None:
+    """In Foundry mode, the Entra ID stand-in (tools/entra_standin), running; else None."""
+    if args.mode != "foundry" or args.no_entra:
+        return None
+    from entra_standin.by_hand import LocalSignIn
+
+    return LocalSignIn().start()
 
 
 if __name__ == "__main__":
