@@ -661,3 +661,10 @@ def test_one_worker_thread_makes_every_call(server, monkeypatch):
     assert worker is not threading.main_thread()
     worker.join(timeout=STEP_LIMIT)
     assert not worker.is_alive(), "the worker outlived the source"
+
+
+def test_the_source_speaks_the_assistants_api_whatever_openai_api_says(monkeypatch):
+    monkeypatch.setenv("OPENAI_API", "responses")
+    settings = SOURCE["settings_from_args"]({"api_key": "sk-eda-0123456789", "api_base": "https://api.openai.com/v1"})
+
+    assert settings.wire_api == "assistants"

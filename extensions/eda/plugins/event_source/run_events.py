@@ -207,6 +207,9 @@ def settings_from_args(args: Mapping[str, Any]) -> Settings:
         timeout=_as_number("timeout", args.get("timeout", 30), float),
         max_retry_count=_as_number("max_retry_count", args.get("max_retry_count", 0), int),
         validate_certs=_as_bool("validate_certs", args.get("validate_certs", True)),
+        # The source watches threads and their runs: the Assistants API only,
+        # whatever OPENAI_API says for the modules.
+        api="assistants",
     )
     # The modules' own mapping, environment fallbacks and Entra ID included.
     return settings_from_options(options, os.environ)
