@@ -23,6 +23,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(ROOT, "tools"), os.path.join(ROOT, ".build", "ns")]
 
+import many_runs  # noqa: E402
 import probes  # noqa: E402
 import report  # noqa: E402
 from assistants_server import AssistantsServer  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> int:
     module = probes.MODULE
     with tempfile.TemporaryDirectory() as work, AssistantsServer(api_key=probes.KEY) as server:
         found = playbooks.measure(server, args.collections, args.rounds, work)
+        many = many_runs.measure(server, args.collections, work)
         gets = probes.session_gets(server)
         probe = probes.action_probe(server)
         imports = probes.imports_ms(
@@ -86,6 +88,7 @@ def main() -> int:
     section, median = report.section_playbooks(found, args.rounds)
     lines += section
     lines += report.section_modes(median)
+    lines += many_runs.section(many)
     lines += report.section_server(gets)
     lines += report.section_action(probe, median)
     lines += report.section_module_path(imports, breakdown, waits, retries, memory, median)
