@@ -202,6 +202,26 @@ def find_marked(
     return None
 
 
+def marked_lookup(
+    client: OpenAIClient,
+    url: str,
+    marker: Optional[str],
+    kind: str,
+    unlike: Callable[[dict[str, Any]], bool] = lambda obj: False,
+) -> Optional[Lookup]:
+    """The lookup of what a creation about to be sent made: find_marked on the
+    list at `url`, for the attempt that begins now; None without a marker
+    (nothing could prove that nothing was made)."""
+    if marker is None:
+        return None
+    found_marker, started = marker, time.time()
+
+    def lookup() -> Optional[dict[str, Any]]:
+        return find_marked(client, url, found_marker, started, kind, unlike)
+
+    return lookup
+
+
 def window_start(headers: Mapping[str, str], started: float) -> float:
     """The earliest creation time, in the server's seconds, of what an
     attempt that began at `started` (local time.time()) can have made."""

@@ -7,42 +7,11 @@ from typing import Any, Callable
 
 from . import spec
 from .items import as_items, stored
-from .routes import ApiError, check_body
+from .routes import ApiError, check_body, page
 from .store import NotFound, Store, public
 
 MAX_ITEMS_PER_CALL = 20
 Checker = Callable[[str, Any], dict[str, Any]]
-
-
-def page(objects: list[dict[str, Any]], query: dict[str, str], before: bool = False) -> dict[str, Any]:
-    """A cursor page of `objects` (oldest first): limit 1..100 (20), order
-    asc|desc (desc), after (and before, where the API has it)."""
-    try:
-        limit = int(query.get("limit", "20"))
-    except ValueError:
-        raise ApiError(400, "Invalid 'limit': expected an integer.", "limit", "invalid_value") from None
-    if not 1 <= limit <= 100:
-        raise ApiError(400, "Invalid 'limit': expected a value between 1 and 100.", "limit", "invalid_value")
-    order = query.get("order", "desc")
-    if order not in ("asc", "desc"):
-        raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", "order", "invalid_value")
-    ordered = list(objects) if order == "asc" else list(reversed(objects))
-    ids = [obj["id"] for obj in ordered]
-    if query.get("after") in ids:
-        ordered = ordered[ids.index(query["after"]) + 1 :]
-    if before and "before" in query:
-        remaining = [obj["id"] for obj in ordered]
-        if query["before"] in remaining:
-            ordered = ordered[: remaining.index(query["before"])]
-    data = [public(obj) for obj in ordered[:limit]]
-    return {
-        "object": "list",
-        "data": data,
-        # The contract types both as strings, so an empty page has "" here.
-        "first_id": data[0]["id"] if data else "",
-        "last_id": data[-1]["id"] if data else "",
-        "has_more": len(ordered) > limit,
-    }
 
 
 def check_item_count(items: Any) -> None:

@@ -8,8 +8,7 @@ import re
 from typing import Any
 
 from . import spec
-from .conversations import page
-from .routes import ApiError, check_body, check_metadata
+from .routes import ApiError, check_body, check_metadata, page
 from .store import NotFound, Store
 
 NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

@@ -9,9 +9,9 @@ from typing import Any, Callable
 
 from . import items as it
 from . import spec
-from .conversations import Checker, Conversations, page
+from .conversations import Checker, Conversations
 from .response_events import EventLog, ResponseStream, after
-from .routes import ApiError, Routes
+from .routes import ApiError, Routes, page
 from .store import OUTCOME_MARKERS, NotFound, Store, public
 
 ACTIVE = ("queued", "in_progress")

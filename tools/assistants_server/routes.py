@@ -99,8 +99,9 @@ def check_metadata(metadata: Any) -> None:
             )
 
 
-def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
-    """A cursor page as the API gives it (limit, order, after, before)."""
+def page(objects: list[dict[str, Any]], query: dict[str, str], before: bool = False) -> dict[str, Any]:
+    """A cursor page of `objects` (oldest first): limit 1..100 (20), order
+    asc|desc (desc), after (and before, where the API has it)."""
     try:
         limit = int(query.get("limit", "20"))
     except ValueError:
@@ -110,23 +111,28 @@ def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", "order", "invalid_value")
-    ordered = sorted(items, key=lambda item: (item["created_at"], item["id"]), reverse=order == "desc")
-    ids = [item["id"] for item in ordered]
-    if "after" in query and query["after"] in ids:
+    ordered = list(objects) if order == "asc" else list(reversed(objects))
+    ids = [obj["id"] for obj in ordered]
+    if query.get("after") in ids:
         ordered = ordered[ids.index(query["after"]) + 1 :]
-    if "before" in query:
-        remaining = [item["id"] for item in ordered]
+    if before and "before" in query:
+        remaining = [obj["id"] for obj in ordered]
         if query["before"] in remaining:
             ordered = ordered[: remaining.index(query["before"])]
-    page = [public(item) for item in ordered[:limit]]
+    data = [public(obj) for obj in ordered[:limit]]
     return {
         "object": "list",
-        "data": page,
+        "data": data,
         # The contract types both as strings, so an empty page has "" here.
-        "first_id": page[0]["id"] if page else "",
-        "last_id": page[-1]["id"] if page else "",
+        "first_id": data[0]["id"] if data else "",
+        "last_id": data[-1]["id"] if data else "",
         "has_more": len(ordered) > limit,
     }
+
+
+def listing(items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+    """A cursor page as the API gives it (limit, order, after, before), by creation time."""
+    return page(sorted(items, key=lambda item: (item["created_at"], item["id"])), query, before=True)
 
 
 Handler = Callable[..., Any]

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from .._errors import APIError, InvalidInput, OpenAIError, expect_object
 from .._ids import resolve_id
-from .._once import find_marked, send_once, with_marker
+from .._once import marked_lookup, send_once, with_marker
 from .._polling import RunNotFinished
 from .._resources import ListIncomplete, assistant_url, pages, run_url, thread_and_run, thread_url, whole_list
 from . import assistant_runs
@@ -73,14 +73,7 @@ class AssistantsAPI(assistant_runs.Runs):
         def unlike(assistant: dict[str, Any]) -> bool:
             return assistant.get("name") != body.get("name")
 
-        started = time.time()
-        lookup = None
-        if marker is not None:
-            found_marker = marker
-
-            def lookup() -> Optional[dict[str, Any]]:
-                return find_marked(client, url, found_marker, started, "assistant", unlike)
-
+        lookup = marked_lookup(client, url, marker, "assistant", unlike)
         created: dict[str, Any] = send_once(
             client, send, "an assistant", marker, lookup, warn=self.warn, made=self.made
         )
@@ -162,13 +155,7 @@ class AssistantsAPI(assistant_runs.Runs):
             """A message of another role, or one a run wrote, is never the one sent."""
             return message.get("role") not in (None, sent.get("role")) or bool(message.get("run_id"))
 
-        started = time.time()
-        lookup = None
-        if marker is not None:
-            found_marker = marker
-
-            def lookup() -> Optional[dict[str, Any]]:
-                return find_marked(client, url, found_marker, started, "message", unlike)
+        lookup = marked_lookup(client, url, marker, "message", unlike)
 
         # One wait_timeout for all the runs waited out, not one each.
         limit = float(params["wait_timeout"])

@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from typing import Any, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from .._client import OpenAIClient, path_segment
 from .._errors import APIError, BadAnswer, InvalidInput, expect_object
-from .._once import MARKER_KEY, find_marked, send_once, with_marker
+from .._once import MARKER_KEY, marked_lookup, send_once, with_marker
 from .response_bodies import response_tool, text_format
 
 # Starts and ends alphanumeric, hyphens inside, at most 63 characters.
@@ -171,14 +170,7 @@ class FoundryAgents:
             answer = self.client.request("POST", url, body, retry_server_errors=False)
             return expect_object(answer, f"POST {url}", "agent.version", ("name", "version"))
 
-        started = time.time()
-        lookup = None
-        if marker is not None:
-            found_marker = marker
-
-            def lookup() -> Optional[dict[str, Any]]:
-                return find_marked(self.client, url, found_marker, started, "agent version")
-
+        lookup = marked_lookup(self.client, url, marker, "agent version")
         created: dict[str, Any] = send_once(self.client, send, f"a version of agent {name}", marker, lookup, made=made)
         return created
 

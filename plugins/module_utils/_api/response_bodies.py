@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .._errors import InvalidInput
-from .._run_body import NEW_THREAD_ONLY, function_tools, task_message, tool_flags
+from .._run_body import NEW_THREAD_ONLY, function_tools, task_message, tool_choice_value, tool_flags
 from .._validation import check_metadata, merge_tools
 
 API = "the Responses API"
@@ -76,13 +76,11 @@ def response_tool(tool: dict[str, Any], resources: Any = None) -> dict[str, Any]
 
 
 def tool_choice(choice: str) -> Any:
-    if choice in ("none", "auto", "required"):
-        return choice
-    if choice in ("code_interpreter", "file_search"):
-        return {"type": choice}
-    if not choice:
-        raise InvalidInput("tool_choice is empty; use none, auto, required, a built-in tool or a function name")
-    return {"type": "function", "name": choice}
+    """tool_choice as the Assistants API takes it, with a named function flat."""
+    value = tool_choice_value(choice)
+    if isinstance(value, dict) and isinstance(value.get("function"), dict):
+        return {"type": "function", "name": value["function"]["name"]}
+    return value
 
 
 def text_format(response_format: Any, schema: Any) -> Optional[dict[str, Any]]:

@@ -30,25 +30,14 @@ from .foundry_agents import FoundryAgents, agent_as_assistant
 from .response_runs import ResponseRuns
 
 LOCAL_ID_PREFIX = "local_definition_"
-# The assistant settings a local definition keeps (what a run needs of it).
-DEFINITION_FIELDS = (
-    "name",
-    "model",
-    "instructions",
-    "description",
-    "tools",
-    "tool_resources",
-    "metadata",
-    "temperature",
-    "top_p",
-    "response_format",
-)
+# What an assistant object holds beside its settings.
+NOT_SETTINGS = ("id", "object", "created_at", "version")
 
 
 def local_definition(desired: Mapping[str, Any]) -> dict[str, Any]:
     """An assistant kept by the task, not the server: its ID is a digest of its
     settings, so the same definition has the same ID in every run."""
-    kept = {key: desired[key] for key in DEFINITION_FIELDS if desired.get(key) is not None}
+    kept = {key: value for key, value in desired.items() if value is not None}
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:24]
     return dict(kept, id=f"{LOCAL_ID_PREFIX}{digest}", object="assistant", created_at=0)
 
@@ -90,7 +79,7 @@ class ResponsesAPI(ResponseRuns):
         self, current: dict[str, Any], changes: dict[str, Any], marker: Optional[str]
     ) -> dict[str, Any]:
         """Agents are immutable: a changed definition is a new version of the whole."""
-        merged = {key: current.get(key) for key in DEFINITION_FIELDS if current.get(key) is not None}
+        merged = {key: value for key, value in current.items() if key not in NOT_SETTINGS and value is not None}
         merged.update(changes)
         merged["name"] = current["name"]
         return self.create_assistant(merged, marker)
