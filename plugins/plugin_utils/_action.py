@@ -7,8 +7,10 @@ module as usual.
 In-process saves what dominates a task's cost (a new interpreter, the
 AnsiballZ payload, the imports) and lets the items of a loop share one HTTP
 session. It is used only when the task's connection is local, with no become
-and no async, and the client's libraries import on the controller; the
-variable seed_openai_execution (or the controller's environment variable
+and no async, the module would run with the controller's own Python (the
+interpreter decides which requests, certifi and CA bundle a task uses), and
+the client's libraries import on the controller; the variable
+seed_openai_execution (or the controller's environment variable
 SEED_OPENAI_EXECUTION) set to `module` turns it off everywhere.
 """
 
@@ -17,12 +19,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
+import shutil
+import signal
+import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields
+from types import FrameType
 from typing import Any, Callable, Optional
 
+from ansible import constants
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -49,6 +58,11 @@ except ImportError:  # the module then runs on the target: module_execution_reas
 
 EXECUTION_VAR = "seed_openai_execution"
 EXECUTION_ENV = "SEED_OPENAI_EXECUTION"
+EXECUTION_CHOICES = ("auto", "module")
+# Interpreter settings that leave the choice to discovery: the module would
+# run with a Python found on the host, in-process with the controller's own.
+DISCOVERY = ("", "auto", "auto_silent", "auto_legacy", "auto_legacy_silent")
+INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 CLIENT_LIBRARIES = ("requests", "urllib3")
 # Clients kept per worker process: the items of a loop with the same
 # connection settings reuse one session (one TCP connection).
@@ -64,6 +78,155 @@ PROXY_VARIABLES = (
     "no_proxy",
 )
 _clients: OrderedDict[str, OpenAIClient] = OrderedDict()
+
+
+def _controller_stderr() -> Optional[int]:
+    """A copy of the controller's standard error, taken when ansible-playbook
+    imports the plugin, before it forks a worker per task: ansible-core 2.17
+    and later point a worker's own standard error at /dev/null."""
+    try:
+        return os.dup(2)  # not inherited by the commands a worker runs (close-on-exec)
+    except OSError:
+        return None
+
+
+CONTROLLER_STDERR = _controller_stderr()
+
+
+def _libc() -> Any:
+    # ansible-core's display loads the C library already (for wcswidth): this costs nothing.
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except (ImportError, OSError):
+        return None
+
+
+LIBC = _libc() if sys.platform.startswith("linux") else None
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_controller() -> None:
+    """Have the kernel send this worker SIGTERM when the controller process
+    ends (Linux). ansible-core 2.16 does not pass a SIGTERM sent to
+    ansible-playbook on to its workers: without this, a worker would go on
+    waiting, unseen, after the playbook was stopped."""
+    if LIBC is not None:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+class InvalidChoice(ValueError):
+    """seed_openai_execution is neither auto nor module."""
+
+
+def python_identity(path: str) -> tuple[str, str]:
+    """What decides the packages a Python imports: the virtual environment it
+    belongs to (pyvenv.cfg beside its executable or one folder up, where Python
+    looks for it), else the interpreter file itself. Symlinks are resolved only
+    after that, as a venv's python is a symlink to a Python without its packages."""
+    executable = os.path.abspath(os.path.expanduser(path))
+    for folder in (os.path.dirname(executable), os.path.dirname(os.path.dirname(executable))):
+        if os.path.isfile(os.path.join(folder, "pyvenv.cfg")):
+            return ("venv", os.path.realpath(folder))
+    return ("python", os.path.realpath(executable))
+
+
+def is_controller_python(interpreter: str) -> bool:
+    """Whether `interpreter` (ansible_python_interpreter as the module would
+    run it: a path, a name looked up on PATH, or a command with arguments) is
+    the Python this controller runs."""
+    try:
+        command = shlex.split(interpreter)
+    except ValueError:
+        return False
+    if len(command) != 1:  # "/usr/bin/env python3" and the like: not provably the same
+        return False
+    found = command[0] if os.sep in command[0] else shutil.which(command[0])
+    return found is not None and python_identity(found) == python_identity(sys.executable)
+
+
+def no_log_values(spec: Mapping[str, Any], params: Mapping[str, Any]) -> set[str]:
+    """The values of the no_log options (and suboptions), as text, as AnsibleModule hides them."""
+    hidden: set[str] = set()
+    for name, option in spec.items():
+        value = params.get(name)
+        if option.get("no_log") and value:
+            hidden.update(_leaves(value))
+        if option.get("options") and value:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Mapping):
+                    hidden |= no_log_values(option["options"], item)
+    return hidden
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def alias_warnings(spec: Mapping[str, Any], args: Mapping[str, Any]) -> list[str]:
+    """AnsibleModule's warning for each option given both by its name and by an alias."""
+    return [
+        f"Both option {name} and its alias {alias} are set."
+        for name, option in spec.items()
+        for alias in option.get("aliases") or ()
+        if name in args and alias in args
+    ]
+
+
+@contextmanager
+def trace_on_interrupt(task: Task, name: str) -> Iterator[None]:
+    """While the task runs: on SIGINT or SIGTERM, write Task.interrupted()'s
+    line (what the task made, and its marker) to the controller's standard
+    error, then hand the signal on to what ansible-core set up (which ends the
+    worker). ansible-core stops reading task results once interrupted, so the
+    result cannot carry it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in INTERRUPTING}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+    def interrupted(signum: int, frame: Optional[FrameType]) -> None:
+        restore()
+        line = task.interrupted(name)
+        if line is not None:
+            write_to_controller(line)
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)
+        elif handler != signal.SIG_IGN:
+            os.kill(os.getpid(), signum)
+
+    for signum in INTERRUPTING:
+        signal.signal(signum, interrupted)
+    end_with_controller()
+    try:
+        yield
+    finally:
+        restore()
+
+
+def write_to_controller(line: str) -> None:
+    data = (line.replace("\n", " ") + "\n").encode("utf-8", errors="replace")
+    for fd in (CONTROLLER_STDERR, 2):
+        if fd is None:
+            continue
+        try:
+            os.write(fd, data)
+            return
+        except OSError:
+            continue
 
 
 @contextmanager
@@ -112,10 +275,16 @@ class OpenAIAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: Optional[dict[str, Any]] = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        if self.module_execution_reason(task_vars or {}) is None:
-            return merge_hash(result, self.run_in_process())
-        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+        task_vars = task_vars or {}
         name = getattr(self._task, "resolved_action", None) or f"seed.openai.{self.MODULE}"
+        try:
+            reason = self.module_execution_reason(task_vars)
+        except InvalidChoice as error:
+            return merge_hash(result, dict(failed=True, msg=str(error)))
+        if reason is None:
+            return merge_hash(result, self.run_in_process(self.returns_invocation(task_vars)))
+        self._display.vvv(f"{name} runs as a module: {reason}")
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         result = merge_hash(
             result,
             self._execute_module(
@@ -128,8 +297,7 @@ class OpenAIAction(ActionBase):
 
     def module_execution_reason(self, task_vars: Mapping[str, Any]) -> Optional[str]:
         """Why the module must run as a module (None: in-process is the same thing)."""
-        chosen = task_vars.get(EXECUTION_VAR) or os.environ.get(EXECUTION_ENV) or "auto"
-        if str(chosen).lower() == "module":
+        if self.execution_choice(task_vars) == "module":
             return f"{EXECUTION_VAR} is module"
         if getattr(self._connection, "transport", None) != "local":
             return "the connection is not local"
@@ -140,27 +308,72 @@ class OpenAIAction(ActionBase):
         missing = [name for name in CLIENT_LIBRARIES if importlib.util.find_spec(name) is None]
         if missing:
             return f"{missing[0]} is not installed on the controller"
+        interpreter = self.module_interpreter(task_vars)
+        if interpreter is not None and not is_controller_python(interpreter):
+            return f"its Python, {interpreter}, is not the controller's ({sys.executable})"
         return None
 
-    def run_in_process(self) -> Result:
+    def execution_choice(self, task_vars: Mapping[str, Any]) -> str:
+        """seed_openai_execution, templated (it may be "{{ a_variable }}"), else
+        SEED_OPENAI_EXECUTION, else auto."""
+        chosen = self._templar.template(task_vars.get(EXECUTION_VAR))
+        if chosen in (None, ""):
+            chosen = os.environ.get(EXECUTION_ENV) or "auto"
+        choice = str(chosen).strip().lower()
+        if choice not in EXECUTION_CHOICES:
+            raise InvalidChoice(f"{EXECUTION_VAR} must be auto or module, got {str(chosen)!r}")
+        return choice
+
+    def module_interpreter(self, task_vars: Mapping[str, Any]) -> Optional[str]:
+        """The Python the module would run with, as ansible-core picks it
+        (ansible_python_interpreter, else interpreter_python in the
+        configuration or ANSIBLE_PYTHON_INTERPRETER), templated; None when that
+        is left to interpreter discovery."""
+        variables = task_vars
+        if self._task.delegate_to:
+            delegated = task_vars.get("ansible_delegated_vars") or {}
+            variables = delegated.get(self._task.delegate_to, task_vars)
+        configured = constants.config.get_config_value("INTERPRETER_PYTHON", variables=variables)
+        interpreter = self._templar.template(configured)
+        if not isinstance(interpreter, str) or interpreter.strip() in DISCOVERY:
+            return None
+        return interpreter.strip()
+
+    def returns_invocation(self, task_vars: Mapping[str, Any]) -> bool:
+        """Whether AnsibleModule would return `invocation`: always before
+        ansible-core 2.21, since then only with inject_invocation set."""
+        if not constants.config.get_configuration_definition("INJECT_INVOCATION"):
+            return True
+        return bool(constants.config.get_config_value("INJECT_INVOCATION", variables=task_vars))
+
+    def run_in_process(self, with_invocation: bool = True) -> Result:
         task_environment: dict[str, Any] = {}
         self._compute_environment_string(task_environment)
         with environment(task_environment):
             spec = dict(module_spec(self.MODULE))
             del spec["supports_check_mode"]
-            validated = ArgumentSpecValidator(**spec).validate(plain_data(self._task.args))
+            args = plain_data(self._task.args)
+            validated = ArgumentSpecValidator(**spec).validate(args)
             params = validated.validated_parameters
-            hidden = set(validated._no_log_values) | set(secret_values(params))
+            hidden = no_log_values(spec["argument_spec"], params) | set(secret_values(params))
+            warnings = alias_warnings(spec["argument_spec"], args)
             if validated.error_messages:
                 error = validated.errors[0]
                 msg = validated.errors.msg
                 if isinstance(error, UnsupportedError):
                     msg = f"Unsupported parameters for ({self._task.resolved_action}) module: {msg}"
-                return remove_values(dict(failed=True, msg=msg, invocation=invocation(params)), hidden)
-            for warning in validated._warnings:
-                self._display.warning(f"Both option {warning['option']} and its alias {warning['alias']} are set.")
+                failed: Result = dict(failed=True, msg=msg)
+                if with_invocation:
+                    failed["invocation"] = invocation(params)
+                if warnings:
+                    failed["warnings"] = warnings
+                return remove_values(failed, hidden)
             check_mode = bool(self._task.check_mode)
             task = Task(params, check_mode=check_mode, client_factory=cached_client)
-            result = run_core(self.CORE, task)
-        result["invocation"] = invocation(params)
+            for warning in warnings:
+                task.warn(warning)
+            with trace_on_interrupt(task, self._task.resolved_action or f"seed.openai.{self.MODULE}"):
+                result = run_core(self.CORE, task)
+        if with_invocation:
+            result["invocation"] = invocation(params)
         return remove_values(result, hidden)
