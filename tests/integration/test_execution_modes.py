@@ -162,6 +162,22 @@ def test_the_controllers_python_by_any_spelling_stays_in_process(ansible, server
     assert outcome.task("Start")["run"]["status"] == "queued"
 
 
+@pytest.mark.modes_may_differ  # as a module, the task runs with whatever Python discovery finds
+def test_an_explicit_localhost_without_an_interpreter_stays_in_process(ansible, server, objects, tmp_path):
+    assistant, thread = objects
+    inventory = tmp_path / "own-inventory.ini"
+    inventory.write_text("localhost ansible_connection=local\n")
+    task = dict(start(thread["id"], assistant["id"]), ignore_errors=True)
+    outcome = ansible.playbook([task], "-vvv", env={"ANSIBLE_INVENTORY": str(inventory)})
+
+    if ansible.mode == "in_process":
+        assert outcome.task("Start")["run"]["status"] == "queued"
+        assert not ran_as_module(outcome)
+    else:
+        assert ran_as_module(outcome)
+        assert f"EXEC /bin/sh -c '{os.path.dirname(sys.executable)}/" not in outcome.stdout  # not the controller's
+
+
 def test_the_switch_is_templated(ansible, server, objects):
     assistant, thread = objects
     outcome = ansible.playbook(
