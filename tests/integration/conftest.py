@@ -5,6 +5,7 @@ commands against the local server."""
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -107,6 +108,8 @@ class Outcome:
 MODES = ("in_process", "module")
 # Normalised results per test and mode, compared once both modes ran.
 OUTCOMES: dict[str, dict[str, list[Any]]] = {}
+# The tests whose two modes were compared (the session's summary counts them).
+COMPARED: list[str] = []
 _IDS = re.compile(r"\b(thread|run|msg|asst|step|call|req|file|vs)_[A-Za-z0-9]+")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _SECONDS = re.compile(r"\d+(\.\d+)? s\b")
@@ -261,10 +264,28 @@ class Ansible:
         return self._run(command, self.env(connection, env))
 
 
+def parity_key(item) -> str:
+    """One test with its parameters other than the mode: what compare_modes() compares across modes."""
+    others = {k: v for k, v in item.callspec.params.items() if k != "ansible"}
+    return f"{item.nodeid.rsplit('[', 1)[0]} {others or ''}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist with --dist loadgroup, the two modes of a test run in
+    one worker, in order, where compare_modes() sees both; the tests of one file
+    still spread over the workers."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if "ansible" in getattr(item, "fixturenames", ()) and hasattr(item, "callspec"):
+            group = hashlib.sha1(parity_key(item).encode()).hexdigest()[:16]
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(params=MODES)
 def ansible(request, collections_path, server, tmp_path) -> Iterator[Ansible]:
-    others = {k: v for k, v in request.node.callspec.params.items() if k != "ansible"}
-    test = f"{request.node.nodeid.rsplit('[', 1)[0]} {others or ''}"
+    test = parity_key(request.node)
     yield Ansible(collections_path, server.api_base, tmp_path, request.param, test)
     if request.param == MODES[-1] and request.node.get_closest_marker("modes_may_differ") is None:
         compare_modes(test)
@@ -294,6 +315,7 @@ def compare_modes(test: str) -> None:
     runs = OUTCOMES.get(test, {})
     if set(runs) != set(MODES):
         return
+    COMPARED.append(test)
     first, second = (runs[mode] for mode in MODES)
     assert len(first) == len(second), f"{test}: {len(first)} runs in process, {len(second)} as modules"
     for index, (one, other) in enumerate(zip(first, second)):
@@ -327,6 +349,7 @@ def pytest_testnodedown(node, error) -> None:
     output = getattr(node, "workeroutput", {})
     WRITTEN_PLAYBOOKS.extend(output.get("written_playbooks", []))
     INSTALLED_AT.extend(output.get("installed_at", []))
+    COMPARED.extend(output.get("compared", []))
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
@@ -337,7 +360,11 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the controller lints
         session.config.workeroutput["written_playbooks"] = list(WRITTEN_PLAYBOOKS)
         session.config.workeroutput["installed_at"] = list(INSTALLED_AT)
+        session.config.workeroutput["compared"] = list(COMPARED)
         return
+    if COMPARED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"results compared between the two execution modes in {len(COMPARED)} tests")
     if not WRITTEN_PLAYBOOKS or exitstatus != 0 or os.environ.get("SEED_OPENAI_LINT_PLAYBOOKS") == "0":
         return
     lint = lint_bin()

@@ -22,7 +22,7 @@ from ansible_collections.seed.openai.plugins.module_utils._argspec import MODULE
 from ansible_collections.seed.openai.plugins.module_utils._errors import OpenAIError
 from ansible_collections.seed.openai.plugins.module_utils._module import OpenAIModule, secret_values
 from ansible_collections.seed.openai.plugins.module_utils._task import Task, run_core
-from ansible_collections.seed.openai.plugins.plugin_utils import _action
+from ansible_collections.seed.openai.plugins.plugin_utils import _action, _interrupted
 
 GATEWAY_KEY = "gw-secret-0123456789"
 
@@ -146,8 +146,9 @@ def private_attributes(path: str) -> list[str]:
 def test_the_action_shell_reads_no_private_attribute_of_ansible_core():
     # `self._connection._shell`: the one exception, and ansible-core's own
     # `normal` action plugin reads it the same way (the test below pins it).
-    found = [name for name in private_attributes(inspect.getfile(_action)) if "self._connection._shell" not in name]
-    assert found == []
+    for shell in (_action, _interrupted):
+        found = [name for name in private_attributes(inspect.getfile(shell)) if "self._connection._shell" not in name]
+        assert found == [], shell.__name__
 
 
 def test_ansible_cores_own_action_plugin_reads_the_connections_shell():
@@ -170,14 +171,14 @@ def test_an_interrupted_task_names_what_it_made_and_its_marker():
 
 def test_a_signal_while_the_task_runs_leaves_the_line_then_reaches_ansible(monkeypatch):
     reader, writer = os.pipe()
-    monkeypatch.setattr(_action, "CONTROLLER_STDERR", writer)
-    monkeypatch.setattr(_action, "end_with_controller", lambda: None)
+    monkeypatch.setattr(_interrupted, "CONTROLLER_STDERR", writer)
+    monkeypatch.setattr(_interrupted, "end_with_controller", lambda: None)
     received = []
     previous = signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
     try:
         task = Task({"creation_marker": True})
         task.made["run"] = {"id": "run_1", "thread_id": "thread_2"}
-        with _action.trace_on_interrupt(task, "seed.openai.openai_thread_run"):
+        with _interrupted.trace_on_interrupt(task, "seed.openai.openai_thread_run"):
             assert signal.getsignal(signal.SIGTERM) is not previous
             os.kill(os.getpid(), signal.SIGTERM)
         after = signal.getsignal(signal.SIGTERM)
