@@ -13,9 +13,9 @@ CORE_MATRIX ?= 2.16:3.11 2.17:3.11 2.18:3.11 2.19:3.11 2.20:3.12 2.21:3.12
 # not depend on the core: the rulebook test (ansible-rulebook brings its own) and ansible-lint on
 # the playbooks the tests write (the same playbooks on every core).
 INTEGRATION_CORES ?= 2.16:3.11 2.21:3.12
-# Two workers; the two execution modes of a test stay in one worker (conftest.py groups them), as
-# the harness compares them within one process.
-INTEGRATION_ARGS ?= -n 2 --dist loadgroup
+# Two workers (pytest-xdist); the two execution modes of a test stay in one worker (conftest.py
+# schedules them together), as the harness compares them within one process.
+INTEGRATION_ARGS ?= -n 2
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

@@ -5,7 +5,6 @@ commands against the local server."""
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import re
@@ -270,17 +269,22 @@ def parity_key(item) -> str:
     return f"{item.nodeid.rsplit('[', 1)[0]} {others or ''}"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist with --dist loadgroup, the two modes of a test run in
-    one worker, in order, where compare_modes() sees both; the tests of one file
-    still spread over the workers."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if "ansible" in getattr(item, "fixturenames", ()) and hasattr(item, "callspec"):
-            group = hashlib.sha1(parity_key(item).encode()).hexdigest()[:16]
-            item.add_marker(pytest.mark.xdist_group(group))
+# A test's mode in its node ID: "test_x[in_process]", "test_x[module-retry-after-date]".
+_MODE_ID = re.compile(r"(?<=[\[-])(?:in_process|module)(?=[\]-])")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist: the two modes of a test go to one worker, in order, where
+    compare_modes() sees both; the other tests (and the tests of one file)
+    spread over the workers one by one."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _MODE_ID.sub("", nodeid)
+
+    return ModesTogether(config, log)
 
 
 @pytest.fixture(params=MODES)
