@@ -7,10 +7,19 @@ COLLECTIONS := $(BUILD)/collections
 PYTEST_ARGS ?=
 # ansible-core versions the collection claims (meta/runtime.yml), each with a Python it supports.
 CORE_MATRIX ?= 2.16:3.11 2.17:3.11 2.18:3.11 2.19:3.11 2.20:3.12 2.21:3.12
+# The integration suite (both execution modes, the parity harness) runs on the oldest and the
+# newest claimed ansible-core, each in a venv of its own (.build/core-<version>); the dev .venv
+# (2.19) keeps the unit suite, the linters and the docs. The last core's run also does what does
+# not depend on the core: the rulebook test (ansible-rulebook brings its own) and ansible-lint on
+# the playbooks the tests write (the same playbooks on every core).
+INTEGRATION_CORES ?= 2.16:3.11 2.21:3.12
+# Two workers (pytest-xdist); the two execution modes of a test stay in one worker (conftest.py
+# schedules them together), as the harness compares them within one process.
+INTEGRATION_ARGS ?= -n 2
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup collection demo server test pytest pytest-floor lint sanity integration docs benchmark clean
+.PHONY: setup collection demo server test pytest pytest-cores pytest-floor lint sanity integration docs benchmark clean
 
 $(BIN)/.installed: requirements-dev.txt requirements.txt docs/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +49,30 @@ server: setup
 	PYTHONPATH=tools $(BIN)/python -m assistants_server --port $(or $(PORT),8080) --mode $(or $(MODE),openai) $(strip $(SERVER_SWITCHES))
 
 # Every check: the pytest suites, linters, ansible-test on every claimed ansible-core, the docs site.
-test: pytest pytest-floor lint sanity integration docs
+test: pytest pytest-cores pytest-floor lint sanity integration docs
 
-pytest: setup eda-venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+pytest: setup
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# The integration suite on each of INTEGRATION_CORES: make pytest-cores [PYTEST_ARGS=-k ...].
+pytest-cores: setup eda-venv $(foreach pair,$(INTEGRATION_CORES),$(BUILD)/core-$(firstword $(subst :, ,$(pair)))/.installed)
+	@last=$(lastword $(INTEGRATION_CORES)); for pair in $(INTEGRATION_CORES); do \
+	  core=$${pair%%:*}; once="--ignore=tests/integration/test_rulebook.py"; lint=0; \
+	  if [ "$$pair" = "$$last" ]; then once=; lint=1; fi; \
+	  echo "== integration suite on ansible-core $$core"; \
+	  SEED_OPENAI_LINT_PLAYBOOKS=$$lint $(BUILD)/core-$$core/bin/python -m pytest tests/integration \
+	    $(INTEGRATION_ARGS) $$once $(PYTEST_ARGS) || exit 1; \
+	done
+
+# A venv per core from its pinned requirements, with the pyenv Python the core needs (as tools/ansible_test.py finds it).
+$(BUILD)/core-%/.installed: tests/integration/requirements-core-%.txt tests/integration/requirements-cores.txt
+	@version=$(lastword $(subst :, ,$(filter $*:%,$(INTEGRATION_CORES)))); \
+	python=$$(ls -d $$HOME/.pyenv/versions/$$version.*/bin/python$$version 2>/dev/null | sort -V | tail -n 1); \
+	python=$${python:-$$(command -v python$$version)}; \
+	test -n "$$python" || { echo "Python $$version is not on this machine (looked in pyenv and PATH)"; exit 1; }; \
+	echo "$$python -m venv $(BUILD)/core-$*"; rm -rf $(BUILD)/core-$*; \
+	$$python -m venv $(BUILD)/core-$* && $(BUILD)/core-$*/bin/pip install --quiet -r tests/integration/requirements-core-$*.txt
+	touch $@
 
 lint: setup
 	$(BIN)/ruff check .

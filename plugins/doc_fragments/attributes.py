@@ -16,11 +16,16 @@ attributes:
     details:
       - The module's work runs in-process on the controller, through its action plugin, when the task's connection is
         local (C(hosts=localhost), C(delegate_to=localhost), AWX's implicit localhost) with no C(become) and no
-        C(async), and the controller can import requests and urllib3. This skips starting a Python interpreter for
-        each task and lets the items of a loop share one HTTP connection; the results are the same.
-      - Everywhere else (remote hosts, C(become), C(async), a controller without the libraries) the module runs on
-        the target as usual.
-      - Set the variable C(seed_openai_execution=module), or the controller's environment variable
+        C(async), the module would run with the controller's own Python, and the controller can import requests and
+        urllib3. This skips starting a Python interpreter for each task and lets the items of a loop share one HTTP
+        connection; the results are the same.
+      - The Python decides which requests, certifi and CA bundle a task uses, so an C(ansible_python_interpreter) (or
+        C(interpreter_python)) that resolves to another Python than the controller's runs the module with that Python.
+        It is templated and compared by what it resolves to; C({{ ansible_playbook_python }}), unset or C(auto) keep
+        the task in-process.
+      - Everywhere else (remote hosts, C(become), C(async), another Python, a controller without the libraries) the
+        module runs on the target as usual.
+      - Set the variable C(seed_openai_execution=module) (it is templated), or the controller's environment variable
         E(SEED_OPENAI_EXECUTION=module), to run the modules as modules everywhere.
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying the target.

@@ -6,13 +6,16 @@ A core is a plain function `core(task) -> result`: it reads the validated
 options from `task.params`, asks `task.client()` for the HTTP client, honours
 `task.check_mode`, reports through `task.warn()`, and returns the result
 (`changed`, the registered keys, `ansible_facts`, `diff`). It raises
-OpenAIError to fail; `run_core()` turns that into the failed result. The
-module (on the target) and the action plugin (in-process on the controller)
-are two thin shells around the same call. Plain Python.
+OpenAIError to fail; `run_core()` turns that into the failed result, and
+any other exception into a failed result that carries its traceback, with
+the task's secrets blanked out, under `exception` (as AnsibleModule does).
+The module (on the target) and the action plugin (in-process on the
+controller) are two thin shells around the same call. Plain Python.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
@@ -21,6 +24,11 @@ from ._client import OpenAIClient
 from ._connection import settings_from_options
 from ._errors import APIError, OpenAIError
 from ._once import new_marker
+from ._secrets import Secrets
+
+# The options whose values a traceback must not show, whether or not a client was built.
+SECRET_OPTIONS = ("api_key", "entra_token")
+SECRET_MAPPINGS = ("headers", "query")
 
 Result = dict[str, Any]
 
@@ -55,6 +63,39 @@ class Task:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def redact(self, text: str) -> str:
+        """`text` with this task's secrets blanked out: the client's (key, header
+        and query values, proxy and Entra credentials) once it exists, else
+        those of the options."""
+        if self._client is not None:
+            return self._client.redact(text)
+        secrets = Secrets(str(self.params.get(name) or "") for name in SECRET_OPTIONS)
+        for option in SECRET_MAPPINGS:
+            for value in (self.params.get(option) or {}).values():
+                secrets.add(str(value))
+        return secrets.redact(text)
+
+    def interrupted(self, name: str) -> Optional[str]:
+        """The line to leave when the task is stopped by a signal after it made
+        something (None if it made nothing): ansible-core no longer reads the
+        task's result then, so this is the only trace of what goes on."""
+        made = [
+            (kind, found)
+            for kind, found in self.made.items()
+            if isinstance(found, Mapping) and isinstance(found.get("id"), str)
+        ]
+        if not made:
+            return None
+        parts = []
+        for kind, found in made:
+            thread = found.get("thread_id")
+            parts.append(f"{kind} {found['id']}" + (f" on thread {thread}" if isinstance(thread, str) else ""))
+        marker = f"creation marker {self.marker}" if self.marker else "no creation marker (creation_marker is false)"
+        return self.redact(
+            f"{name}: interrupted after it made or changed {', '.join(parts)} ({marker}); "
+            "it goes on without this task: look it up by its ID, or cancel it"
+        )
 
     def client(self) -> OpenAIClient:
         """The client for this task's connection options (raises InvalidInput).
@@ -112,9 +153,13 @@ def run_core(core: Callable[[Task], Result], task: Task) -> Result:
         while where is not None and where.tb_next is not None:
             where = where.tb_next
         place = f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}" if where else ""
-        hidden = "the details are not shown, as they may hold secrets"
-        unexpected = OpenAIError(f"unexpected {type(error).__name__}{place}; please report it ({hidden})")
+        # The message itself may hold secrets: only the (redacted) traceback shows it.
+        shown = "-vvv shows it; on ansible-core 2.19 and later, ANSIBLE_DISPLAY_TRACEBACK=error"
+        unexpected = OpenAIError(
+            f"unexpected {type(error).__name__}{place}; please report it with the traceback ({shown})"
+        )
         result = failure(unexpected, task)
+        result["exception"] = task.redact("".join(traceback.format_exception(type(error), error, error.__traceback__)))
     result.setdefault("changed", False)
     for key, value in task.beside().items():
         result.setdefault(key, value)

@@ -21,9 +21,21 @@ from support import API_KEY
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
-# Every playbook the tests write; ansible-lint reads them all once the session ends.
+# Every playbook the tests write; ansible-lint reads them all once the session ends
+# (under pytest-xdist, in the controller, with the lists of every worker).
 WRITTEN_PLAYBOOKS: list[str] = []
 INSTALLED_AT: list[str] = []
+# The harness's inventory, an extra source of every command: no hosts, so that
+# `hosts: localhost` is ansible-core's implicit localhost, whose interpreter
+# ansible-core itself sets to the controller's Python (what users of
+# `hosts: localhost` get); and, for the hosts of a test's own inventory, the
+# usual way to say "the controller's Python" for local hosts. Neither pins a
+# path: the action plugin must resolve both to the controller's Python to run
+# in-process, and the module runs with what they name.
+HARNESS_INVENTORY = """\
+[all:vars]
+ansible_python_interpreter="{{ ansible_playbook_python }}"
+"""
 
 
 class _IndentedDumper(yaml.SafeDumper):
@@ -95,6 +107,8 @@ class Outcome:
 MODES = ("in_process", "module")
 # Normalised results per test and mode, compared once both modes ran.
 OUTCOMES: dict[str, dict[str, list[Any]]] = {}
+# The tests whose two modes were compared (the session's summary counts them).
+COMPARED: list[str] = []
 _IDS = re.compile(r"\b(thread|run|msg|asst|step|call|req|file|vs)_[A-Za-z0-9]+")
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 _SECONDS = re.compile(r"\d+(\.\d+)? s\b")
@@ -151,7 +165,7 @@ class Ansible:
             ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_RETRY_FILES_ENABLED="0",
-            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_INVENTORY=self.inventory(),
         )
         if connection:
             env.update(OPENAI_API_BASE=self.api_base, OPENAI_API_KEY=API_KEY)
@@ -162,12 +176,25 @@ class Ansible:
         env.update(extra or {})
         return env
 
+    def inventory(self) -> str:
+        path = self.tmp_path / "harness-inventory.ini"
+        if not path.exists():
+            path.write_text(HARNESS_INVENTORY)
+        return str(path)
+
+    def command(self, command: list[str]) -> list[str]:
+        """A command with the harness's inventory added where the command names
+        its own (ANSIBLE_INVENTORY covers the others)."""
+        if "-i" not in command[1:]:
+            return list(command)
+        return [command[0], "-i", self.inventory(), *command[1:]]
+
     def _run(self, command: list[str], env: dict[str, str]) -> Outcome:
         self.count += 1
         results_file = self.tmp_path / f"results-{self.count}.jsonl"
         env["SEED_OPENAI_RESULTS"] = str(results_file)
         done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=300, cwd=self.tmp_path, check=False
+            self.command(command), env=env, capture_output=True, text=True, timeout=300, cwd=self.tmp_path, check=False
         )
         results = []
         if results_file.exists():
@@ -187,13 +214,32 @@ class Ansible:
     ) -> Outcome:
         """Run one localhost play with `tasks` (connection from the environment
         unless connection=False)."""
+        return self._run(self.playbook_command(tasks, args, play), self.env(connection, env))
+
+    def playbook_command(
+        self, tasks: list[dict[str, Any]], args: tuple[str, ...] = (), play: dict[str, Any] | None = None
+    ) -> list[str]:
         self.count += 1
         path = self.tmp_path / f"playbook-{self.count}.yml"
         body = dict(name="Test", hosts="localhost", connection="local", gather_facts=False, tasks=tasks)
         body.update(play or {})
         write_playbook(path, [body])
-        command = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", str(path), *args]
-        return self._run(command, self.env(connection, env))
+        return [os.path.join(BIN, "ansible-playbook"), str(path), *args]
+
+    def start_playbook(self, tasks: list[dict[str, Any]], *args: str, output: str) -> subprocess.Popen:
+        """Start one localhost play and return at once, its standard output and
+        error in the files `output`.out and `output`.err, in a session of its
+        own (a signal to its process group is what a terminal's Ctrl-C sends)."""
+        command = self.command(self.playbook_command(tasks, args))
+        with open(f"{output}.out", "w") as stdout, open(f"{output}.err", "w") as stderr:
+            return subprocess.Popen(
+                command,
+                env=self.env(True, None),
+                stdout=stdout,
+                stderr=stderr,
+                cwd=self.tmp_path,
+                start_new_session=True,
+            )
 
     def run_plays(self, plays: list[dict[str, Any]], *args: str, env: dict[str, str] | None = None) -> Outcome:
         """Run whole plays, with the connection from the environment."""
@@ -208,8 +254,6 @@ class Ansible:
         command = [
             os.path.join(BIN, "ansible"),
             "localhost",
-            "-i",
-            "localhost,",
             "-c",
             "local",
             "-m",
@@ -221,10 +265,33 @@ class Ansible:
         return self._run(command, self.env(connection, env))
 
 
+def parity_key(item) -> str:
+    """One test with its parameters other than the mode: what compare_modes() compares across modes."""
+    others = {k: v for k, v in item.callspec.params.items() if k != "ansible"}
+    return f"{item.nodeid.rsplit('[', 1)[0]} {others or ''}"
+
+
+# A test's mode in its node ID: "test_x[in_process]", "test_x[module-retry-after-date]".
+_MODE_ID = re.compile(r"(?<=[\[-])(?:in_process|module)(?=[\]-])")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist: the two modes of a test go to one worker, in order, where
+    compare_modes() sees both; the other tests (and the tests of one file)
+    spread over the workers one by one."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _MODE_ID.sub("", nodeid)
+
+    return ModesTogether(config, log)
+
+
 @pytest.fixture(params=MODES)
 def ansible(request, collections_path, server, tmp_path) -> Iterator[Ansible]:
-    others = {k: v for k, v in request.node.callspec.params.items() if k != "ansible"}
-    test = f"{request.node.nodeid.rsplit('[', 1)[0]} {others or ''}"
+    test = parity_key(request.node)
     yield Ansible(collections_path, server.api_base, tmp_path, request.param, test)
     if request.param == MODES[-1] and request.node.get_closest_marker("modes_may_differ") is None:
         compare_modes(test)
@@ -254,6 +321,7 @@ def compare_modes(test: str) -> None:
     runs = OUTCOMES.get(test, {})
     if set(runs) != set(MODES):
         return
+    COMPARED.append(test)
     first, second = (runs[mode] for mode in MODES)
     assert len(first) == len(second), f"{test}: {len(first)} runs in process, {len(second)} as modules"
     for index, (one, other) in enumerate(zip(first, second)):
@@ -272,15 +340,44 @@ def objects(server):
     return assistant, thread
 
 
+def lint_bin() -> str:
+    """Where ansible-lint is: beside this Python, else in the dev venv (`make
+    setup`), as the ansible-core venvs of `make pytest-cores` do not install it."""
+    for folder in (BIN, os.path.join(ROOT, ".venv", "bin")):
+        if os.path.exists(os.path.join(folder, "ansible-lint")):
+            return folder
+    raise FileNotFoundError("ansible-lint is in neither this venv nor .venv: run `make setup`")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: a worker is done; the controller lints what it wrote."""
+    output = getattr(node, "workeroutput", {})
+    WRITTEN_PLAYBOOKS.extend(output.get("written_playbooks", []))
+    INSTALLED_AT.extend(output.get("installed_at", []))
+    COMPARED.extend(output.get("compared", []))
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """The playbooks the tests wrote are test playbooks too: hold them to
-    ansible-lint's production profile, as the role and the demo are."""
-    if not WRITTEN_PLAYBOOKS or exitstatus != 0:
+    ansible-lint's production profile, as the role and the demo are.
+    SEED_OPENAI_LINT_PLAYBOOKS=0 leaves that to another run of the same tests
+    (`make pytest-cores` lints in one ansible-core's run: the playbooks are the same)."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the controller lints
+        session.config.workeroutput["written_playbooks"] = list(WRITTEN_PLAYBOOKS)
+        session.config.workeroutput["installed_at"] = list(INSTALLED_AT)
+        session.config.workeroutput["compared"] = list(COMPARED)
         return
+    if COMPARED:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"results compared between the two execution modes in {len(COMPARED)} tests")
+    if not WRITTEN_PLAYBOOKS or exitstatus != 0 or os.environ.get("SEED_OPENAI_LINT_PLAYBOOKS") == "0":
+        return
+    lint = lint_bin()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=INSTALLED_AT[0], PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1")
+    env.update(ANSIBLE_COLLECTIONS_PATH=INSTALLED_AT[0], PATH=f"{lint}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1")
     work = os.path.dirname(os.path.dirname(WRITTEN_PLAYBOOKS[0]))  # outside the repo: no project config applies
-    command = [os.path.join(BIN, "ansible-lint"), "--offline", "--nocolor", "--profile", "production"]
+    command = [os.path.join(lint, "ansible-lint"), "--offline", "--nocolor", "--profile", "production"]
     done = subprocess.run(
         [*command, *WRITTEN_PLAYBOOKS], env=env, cwd=work, capture_output=True, text=True, check=False
     )

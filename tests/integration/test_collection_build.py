@@ -41,7 +41,9 @@ def ansible_doc(collections_path, *args):
         [os.path.join(BIN, "ansible-doc"), *args], env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert "[WARNING]" not in done.stderr, done.stderr
+    # ansible-core 2.21's ansible-doc warns about a collection of its own (ansible._protomatter, no MANIFEST.json).
+    ours = [line for line in done.stderr.splitlines() if "/ansible/_internal/ansible_collections/" not in line]
+    assert "[WARNING]" not in "\n".join(ours), done.stderr
     return done.stdout
 
 

@@ -4,8 +4,10 @@ the same as running the module on localhost, as modules everywhere else."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
+import pytest
 from conftest import MODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,7 +66,8 @@ def test_a_remote_connection_runs_the_module_on_the_host(ansible, server, object
         [start(thread["id"], assistant["id"])],
         "-vvv",
         env={"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")},
-        play={"connection": "local_elsewhere"},
+        # A var: the implicit localhost's own ansible_connection beats the play's keyword.
+        play={"vars": {"ansible_connection": "local_elsewhere"}},
     )
 
     assert outcome.rc == 0, outcome.stdout[-2000:]
@@ -85,11 +88,120 @@ def test_without_requests_on_the_controller_the_module_runs_on_the_host(ansible,
     outcome = ansible.playbook(
         [start(thread["id"], assistant["id"])],
         "-vvv",
-        env={"PYTHONPATH": str(blocked), "ANSIBLE_PYTHON_INTERPRETER": str(interpreter)},
+        env={"PYTHONPATH": str(blocked)},
+        play={"vars": {"ansible_python_interpreter": str(interpreter)}},
     )
 
     assert outcome.rc == 0, outcome.stdout[-2000:]
     assert ran_as_module(outcome)
+    if ansible.mode == "in_process":
+        assert "runs as a module: requests is not installed on the controller" in outcome.stdout
+
+
+@pytest.fixture(scope="module")
+def python_without_requests(tmp_path_factory) -> str:
+    """Another Python: a venv of the controller's own interpreter, without its
+    packages. Its python is a symlink to the same file as the controller's venv
+    python, so only the venv, not the file, tells the two apart."""
+    venv = tmp_path_factory.mktemp("python-without-requests")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    assert os.path.realpath(python) == os.path.realpath(sys.executable)
+    assert subprocess.run([python, "-c", "import requests"], capture_output=True, check=False).returncode != 0
+    return python
+
+
+def interpreter_set_in(where: str, python: str, tmp_path) -> dict:
+    """playbook() keyword arguments that set ansible_python_interpreter to `python` in `where`."""
+    if where == "play":
+        return {"play": {"vars": {"ansible_python_interpreter": python}}}
+    if where == "task":
+        return {"task_vars": {"ansible_python_interpreter": python}}
+    inventory = tmp_path / "own-inventory.ini"
+    if where == "inventory":
+        inventory.write_text(f"localhost ansible_connection=local ansible_python_interpreter={python}\n")
+        return {"args": ("-i", str(inventory))}
+    # ANSIBLE_PYTHON_INTERPRETER (interpreter_python) applies to hosts whose inventory does not set it.
+    inventory.write_text("localhost ansible_connection=local\n")
+    return {"env": {"ANSIBLE_INVENTORY": str(inventory), "ANSIBLE_PYTHON_INTERPRETER": python}}
+
+
+@pytest.mark.parametrize("where", ["inventory", "play", "task", "environment"])
+def test_another_python_as_the_interpreter_runs_the_module_with_it(
+    ansible, server, objects, python_without_requests, tmp_path, where
+):
+    assistant, thread = objects
+    how = interpreter_set_in(where, python_without_requests, tmp_path)
+    task = dict(start(thread["id"], assistant["id"]), ignore_errors=True, vars=how.get("task_vars", {}))
+    if not task["vars"]:
+        del task["vars"]
+    outcome = ansible.playbook([task], "-vvv", *how.get("args", ()), env=how.get("env"), play=how.get("play"))
+
+    result = outcome.task("Start")
+    assert result["_status"] == "failed", result
+    assert "Failed to import the required Python library (requests)" in result["msg"]
+    assert python_without_requests in result["msg"]
+    assert ran_as_module(outcome)
+    assert server.store.all_runs() == []
+
+
+@pytest.mark.parametrize("spelling", ["{{ ansible_playbook_python }}", "same venv, other name", "unnormalised path"])
+def test_the_controllers_python_by_any_spelling_stays_in_process(ansible, server, objects, spelling):
+    assistant, thread = objects
+    controller = os.path.join(os.path.dirname(sys.executable), "python")
+    python = {
+        "same venv, other name": f"{controller}{sys.version_info.major}.{sys.version_info.minor}",
+        "unnormalised path": os.path.join(os.path.dirname(sys.executable), "..", "bin", "python"),
+    }.get(spelling, spelling)
+    outcome = ansible.playbook(
+        [start(thread["id"], assistant["id"])], "-vvv", play={"vars": {"ansible_python_interpreter": python}}
+    )
+
+    assert outcome.rc == 0, outcome.stdout[-2000:]
+    assert ran_as_module(outcome) == (ansible.mode == "module")
+    assert outcome.task("Start")["run"]["status"] == "queued"
+
+
+@pytest.mark.modes_may_differ  # as a module, the task runs with whatever Python discovery finds
+def test_an_explicit_localhost_without_an_interpreter_stays_in_process(ansible, server, objects, tmp_path):
+    assistant, thread = objects
+    inventory = tmp_path / "own-inventory.ini"
+    inventory.write_text("localhost ansible_connection=local\n")
+    task = dict(start(thread["id"], assistant["id"]), ignore_errors=True)
+    outcome = ansible.playbook([task], "-vvv", env={"ANSIBLE_INVENTORY": str(inventory)})
+
+    if ansible.mode == "in_process":
+        assert outcome.task("Start")["run"]["status"] == "queued"
+        assert not ran_as_module(outcome)
+    else:
+        assert ran_as_module(outcome)
+        assert f"EXEC /bin/sh -c '{os.path.dirname(sys.executable)}/" not in outcome.stdout  # not the controller's
+
+
+def test_the_switch_is_templated(ansible, server, objects):
+    assistant, thread = objects
+    outcome = ansible.playbook(
+        [start(thread["id"], assistant["id"])],
+        "-vvv",
+        play={"vars": {"choice": "module", "seed_openai_execution": "{{ choice }}"}},
+    )
+
+    assert outcome.rc == 0, outcome.stdout[-2000:]
+    assert ran_as_module(outcome)
+    assert "runs as a module: seed_openai_execution is module" in outcome.stdout
+
+
+def test_a_switch_that_is_neither_auto_nor_module_fails_in_one_line(ansible, server, objects):
+    assistant, thread = objects
+    outcome = ansible.playbook(
+        [dict(start(thread["id"], assistant["id"]), ignore_errors=True)],
+        play={"vars": {"choice": "modul", "seed_openai_execution": "{{ choice }}"}},
+    )
+
+    result = outcome.task("Start")
+    assert result["_status"] == "failed"
+    assert result["msg"] == "seed_openai_execution must be auto or module, got 'modul'"
+    assert server.requests == []
 
 
 def test_both_modes_are_tested():

@@ -1,0 +1,79 @@
+# Copyright (c) seed.openai contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the action plugin shell must work out the way ansible-core would, for
+in-process execution to be the same as running the module: whether a task's
+Python is the controller's, and what AnsibleModule hides (no_log values) and
+warns about (an option set by its name and an alias), computed from the
+argument spec rather than read from ansible-core's private attributes.
+Plain Python: no controller code is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def python_identity(path: str) -> tuple[str, str]:
+    """What decides the packages a Python imports: the virtual environment it
+    belongs to (pyvenv.cfg beside its executable or one folder up, where Python
+    looks for it), else the interpreter file itself. Symlinks are resolved only
+    after that, as a venv's python is a symlink to a Python without its packages."""
+    executable = os.path.abspath(os.path.expanduser(path))
+    for folder in (os.path.dirname(executable), os.path.dirname(os.path.dirname(executable))):
+        if os.path.isfile(os.path.join(folder, "pyvenv.cfg")):
+            return ("venv", os.path.realpath(folder))
+    return ("python", os.path.realpath(executable))
+
+
+def is_controller_python(interpreter: str) -> bool:
+    """Whether `interpreter` (ansible_python_interpreter as the module would
+    run it: a path, a name looked up on PATH, or a command with arguments) is
+    the Python this controller runs."""
+    try:
+        command = shlex.split(interpreter)
+    except ValueError:
+        return False
+    if len(command) != 1:  # "/usr/bin/env python3" and the like: not provably the same
+        return False
+    found = command[0] if os.sep in command[0] else shutil.which(command[0])
+    return found is not None and python_identity(found) == python_identity(sys.executable)
+
+
+def no_log_values(spec: Mapping[str, Any], params: Mapping[str, Any]) -> set[str]:
+    """The values of the no_log options (and suboptions), as text, as AnsibleModule hides them."""
+    hidden: set[str] = set()
+    for name, option in spec.items():
+        value = params.get(name)
+        if option.get("no_log") and value:
+            hidden.update(_leaves(value))
+        if option.get("options") and value:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Mapping):
+                    hidden |= no_log_values(option["options"], item)
+    return hidden
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _leaves(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def alias_warnings(spec: Mapping[str, Any], args: Mapping[str, Any]) -> list[str]:
+    """AnsibleModule's warning for each option given both by its name and by an alias."""
+    return [
+        f"Both option {name} and its alias {alias} are set."
+        for name, option in spec.items()
+        for alias in option.get("aliases") or ()
+        if name in args and alias in args
+    ]
