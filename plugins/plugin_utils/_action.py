@@ -21,14 +21,12 @@ import json
 import os
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, Callable, Optional
 
 from ansible import constants
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
@@ -45,7 +43,9 @@ from ansible_collections.seed.openai.plugins.module_utils._task import Result, T
 from ansible_collections.seed.openai.plugins.plugin_utils._interrupted import trace_on_interrupt
 from ansible_collections.seed.openai.plugins.plugin_utils._parity import (
     alias_warnings,
+    environment,
     is_controller_python,
+    masked,
     no_log_values,
 )
 
@@ -86,19 +86,6 @@ _clients: OrderedDict[str, OpenAIClient] = OrderedDict()
 
 class InvalidChoice(ValueError):
     """seed_openai_execution is neither auto nor module."""
-
-
-@contextmanager
-def environment(overrides: Mapping[str, Any]) -> Iterator[None]:
-    """os.environ as the module would see it: the controller's, with the task's
-    `environment:` on top (for fallbacks, proxies and CA bundles)."""
-    saved = dict(os.environ)
-    os.environ.update({str(k): str(v) for k, v in overrides.items()})
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def plain_data(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,7 +214,7 @@ class OpenAIAction(ActionBase):
                     failed["invocation"] = invocation(params)
                 if warnings:
                     failed["warnings"] = warnings
-                return remove_values(failed, hidden)
+                return masked(failed, hidden)
             check_mode = bool(self._task.check_mode)
             task = Task(params, check_mode=check_mode, client_factory=cached_client, api_base_from=api_base_from)
             for warning in warnings:
@@ -236,4 +223,4 @@ class OpenAIAction(ActionBase):
                 result = run_core(self.CORE, task)
         if with_invocation:
             result["invocation"] = invocation(params)
-        return remove_values(result, hidden)
+        return masked(result, hidden)

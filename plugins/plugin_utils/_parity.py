@@ -5,17 +5,24 @@ in-process execution to be the same as running the module: whether a task's
 Python is the controller's, and what AnsibleModule hides (no_log values) and
 warns about (an option set by its name and an alias), computed from the
 argument spec rather than read from ansible-core's private attributes.
-Plain Python: no controller code is imported.
+Also the two per-item steps of the shell that must stay cheap: the task's
+environment over os.environ, and no_log masking of the result. Plain Python
+and ansible.module_utils: no controller code is imported.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shlex
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
+
+from ansible.module_utils.common.parameters import remove_values
 
 
 def python_identity(path: str) -> tuple[str, str]:
@@ -77,3 +84,41 @@ def alias_warnings(spec: Mapping[str, Any], args: Mapping[str, Any]) -> list[str
         for alias in option.get("aliases") or ()
         if name in args and alias in args
     ]
+
+
+@contextmanager
+def environment(overrides: Mapping[str, Any]) -> Iterator[None]:
+    """os.environ as the module would see it: the controller's, with the task's
+    `environment:` on top (for fallbacks, proxies and CA bundles). Only the
+    variables the task sets are saved and put back: a loop item pays nothing
+    for a task without `environment:`."""
+    given = {str(k): str(v) for k, v in overrides.items()}
+    saved = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+# Characters json.dumps writes escaped: a value holding one cannot be found in the text.
+_ESCAPED = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def masked(result: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """remove_values(result, hidden), skipped when no hidden value occurs in the
+    result at all: the walk is the bigger half of the action's own work, and a
+    result rarely holds a secret (the client has redacted its messages already)."""
+    values = [value for value in hidden if value]
+    if not values:
+        return result
+    if not any(_ESCAPED.search(value) for value in values):
+        text = json.dumps(result, ensure_ascii=False, default=str)
+        if not any(value in text for value in values):
+            return result
+    masked_result: dict[str, Any] = remove_values(result, hidden)
+    return masked_result

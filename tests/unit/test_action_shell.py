@@ -224,3 +224,35 @@ def test_an_expected_error_carries_no_traceback():
 
     result = run_core(refused, Task({}))
     assert result["msg"] == "thread must be set" and "exception" not in result
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [API_KEY, 'sk-with"quote0123456789', "sk-with\\backslash0123", "sk-ünïcödé-0123456789"],
+    ids=["plain", "quote", "backslash", "non-ascii"],
+)
+def test_a_secret_anywhere_in_a_result_is_masked(secret):
+    result = {"msg": f"echoed {secret}", "run": {"metadata": {"note": [f"x{secret}y"]}}, "changed": False}
+
+    shown = _parity.masked(result, {secret})
+
+    assert secret not in str(shown)
+    assert shown["run"]["metadata"]["note"][0] == "x********y"
+
+
+def test_a_result_without_a_secret_is_returned_as_it_is():
+    result = {"msg": "nothing to hide", "run": {"id": "run_1"}}
+
+    assert _parity.masked(result, {API_KEY}) is result
+
+
+def test_the_task_environment_is_laid_over_and_taken_back(monkeypatch):
+    monkeypatch.setenv("SEED_OPENAI_KEPT", "controller")
+    monkeypatch.delenv("SEED_OPENAI_ADDED", raising=False)
+
+    with _parity.environment({"SEED_OPENAI_KEPT": "task", "SEED_OPENAI_ADDED": 1}):
+        inside = (os.environ["SEED_OPENAI_KEPT"], os.environ["SEED_OPENAI_ADDED"])
+
+    assert inside == ("task", "1")
+    assert os.environ["SEED_OPENAI_KEPT"] == "controller"
+    assert "SEED_OPENAI_ADDED" not in os.environ
