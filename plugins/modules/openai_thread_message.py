@@ -95,6 +95,14 @@ item:
   description: The message item the message stands for, as the Responses API returned it.
   returned: with O(api=responses), success, not in check mode
   type: dict
+marker:
+  description:
+    - The creation marker (metadata C(seed_openai_request)) of what the task asked the server to create, when the
+      server answered success with a body that could not be read, or lost the answer, and what it made could not be
+      found; look for an object whose metadata carries it before running the task again.
+  returned: on failure, when the server may have created something that could not be returned
+  type: str
+  sample: 3f2a9c0d5e8b4f7a9c1d2e3f4a5b6c7d
 """
 
 from ansible_collections.seed.openai.plugins.module_utils._module import run_task_module
