@@ -129,9 +129,9 @@ options:
   api:
     description:
       - Which wire API the task speaks. V(assistants) is the Assistants API (threads, messages, runs).
-        V(responses) is its successor, the Responses API (conversations, items, responses): OpenAI's Conversations
-        and Responses, or the new Azure AI Foundry Agent Service; every module keeps its options and return keys,
-        and returns the successor's raw object beside them (see the guide I(Moving off the Assistants API)).
+        V(responses) is its successor, the Responses API (conversations, items, responses) of OpenAI, or the new
+        Azure AI Foundry Agent Service. Every module keeps its options and return keys, and returns the
+        successor's raw object beside them (see the guide I(Moving off the Assistants API)).
       - V(auto) means V(responses) where the Assistants API is gone (C(api.openai.com) and Azure OpenAI's
         C(*.openai.azure.com)) and V(assistants) everywhere else.
       - If not set, the environment variable E(OPENAI_API) is used. An empty variable counts as unset.
