@@ -135,3 +135,32 @@ def test_the_guides_playbook_runs_as_written(ansible, server):
     answered = outcome.task("Answer the function call (the run that goes on has a new ID)")["run"]
     assert run["status"] == "requires_action" and answered["status"] == "completed"
     assert answered["id"] != run["id"] and answered["thread_id"] == run["thread_id"]
+
+
+def test_on_foundry_the_role_takes_an_agent_by_name(ansible):
+    from assistants_server import AssistantsServer
+    from support import API_KEY
+
+    with AssistantsServer(api_key=API_KEY, mode="foundry") as foundry:
+        tasks = [
+            {"name": "Agent", "seed.openai.openai_assistant": {"name": "support-bot", "model": "local-echo"}},
+            {
+                "name": "Role",
+                "ansible.builtin.include_role": {"name": "seed.openai.assistant_run"},
+                "vars": {
+                    "assistant_run_assistant": "support-bot",
+                    "assistant_run_message": "Where is my order?",
+                    "assistant_run_poll_interval": 0.05,
+                },
+            },
+            {"name": "Facts", "ansible.builtin.set_fact": {"answer": "{{ assistant_run_answer }}"}},
+        ]
+        env = dict(RESPONSES, OPENAI_API_BASE=foundry.api_base + "/openai/v1")
+        outcome = ansible.playbook(tasks, env=env)
+        runs = [r for r in foundry.requests if r["method"] == "POST" and r["path"].endswith("/openai/v1/responses")]
+        assert_requests_match_contract(foundry)
+
+    assert outcome.rc == 0, outcome.stdout[-3000:]
+    assert outcome.task("Facts")["ansible_facts"]["answer"] == "You said: Where is my order?"
+    (run,) = runs
+    assert run["body"]["agent_reference"] == {"type": "agent_reference", "name": "support-bot", "version": "1"}

@@ -149,3 +149,24 @@ def test_every_run_is_read_on_its_own_schedule():
     assert [at for run_id, at in reads if run_id == "a"] == [0.0, 1.0]
     assert [at for run_id, at in reads if run_id == "b"] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
     assert now[0] == 3.0
+
+
+def test_runs_ending_in_another_order_come_back_in_the_order_given(run_module, server, conn):
+    results = start(run_module, server, conn, 3)
+    server.routes.run_seconds = 1.0
+    # The last run started ends first, the first one last.
+    for index, result in enumerate(results):
+        run = result["run"]
+        server.store.run(run["thread_id"], run["id"])["_since"] = time.monotonic() - 1.0 + 0.4 * (2 - index)
+    server.reset()
+
+    waited = run_module(openai_thread_run_info.main, dict(conn, runs=results, wait=True))
+
+    assert not waited.failed, waited.get("msg")
+    assert [run["id"] for run in waited["runs"]] == [r["run"]["id"] for r in results]
+    ended = {}
+    for record in server.requests:
+        body = record["response"].get("body") or {}
+        if body.get("status") == "completed":
+            ended.setdefault(body["id"], len(ended))
+    assert sorted(ended, key=ended.get) == [r["run"]["id"] for r in reversed(results)]
