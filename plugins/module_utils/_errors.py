@@ -55,6 +55,12 @@ class InvalidInput(OpenAIError):
     """Raised before any request: the task's options cannot make a valid call."""
 
 
+class NotCarried(InvalidInput):
+    """Raised before any request: the wire API the task speaks cannot carry an
+    option, or cannot find an object by what the task gives (an assistant's name
+    where the service keeps no assistants)."""
+
+
 class TransportError(OpenAIError):
     """No usable answer: connection refused or reset, timeout, TLS failure."""
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from ._api.base import WireAPI
-from ._client import OpenAIClient
+from ._client import DEFAULT_API_BASE, OpenAIClient, redact_url
 from ._connection import settings_from_options
-from ._errors import APIError, OpenAIError
+from ._errors import APIError, NotCarried, OpenAIError
 from ._once import new_marker
 from ._secrets import Secrets
 
@@ -117,6 +117,20 @@ class Task:
             self._api = wire_api(self.params.get("api"), self.params.get("api_base"), self.client, self.warn, self.made)
         return self._api
 
+    def api_choice(self) -> str:
+        """Which wire API the task speaks, and why: for a refusal that only
+        makes sense once it is known (api: auto with api_base left unset means
+        OpenAI's Responses API)."""
+        base = self.params.get("api_base") or DEFAULT_API_BASE
+        origin = self.api_base_from or ("the default" if not self.params.get("api_base") else "")
+        shown = f"api_base {redact_url(base)}" + (f" (from {origin})" if origin else "")
+        if (self.params.get("api") or "auto") != "auto":
+            return f"The task speaks the {self.params['api'].capitalize()} API to {shown}"
+        return (
+            f"api is auto, which speaks the Responses API to {shown}; for an Assistants-compatible server, "
+            "set api_base to it (or api: assistants)"
+        )
+
     def beside(self) -> Result:
         """The successor's raw objects, to return beside the collection's shapes."""
         return dict(self._api.raw) if self._api is not None else {}
@@ -137,6 +151,8 @@ def failure(error: OpenAIError, task: Task) -> Result:
         result["run"] = error.run  # type: ignore[attr-defined]
     # What a failure reports beside its message (every run of a wait on many).
     result.update(getattr(error, "result", None) or {})
+    if isinstance(error, NotCarried):
+        error.add_note_to_message(task.api_choice())
     changed = bool(task.made) or (task.run_means_changed and getattr(error, "run", None) is not None)
     result.update(changed=changed, failed=True, msg=str(error))
     return result

@@ -71,11 +71,11 @@ EXAMPLES = r"""
     steps: true
   register: finished
 
-- name: Start a run on each thread, without waiting
+- name: Start a run per ticket, each on a new thread, without waiting
   seed.openai.openai_thread_run:
-    thread: "{{ item }}"
     assistant: asst_abc123
-  loop: "{{ ticket_threads }}"
+    thread_message: "Classify ticket {{ item }}"
+  loop: [INC-101, INC-102, INC-103]
   register: started
 
 - name: Wait for them all at once

@@ -98,7 +98,8 @@ def test_module_runs_with_exactly_the_injected_environment(ansible, server, obje
 
 
 def test_an_empty_api_base_means_the_default_endpoint(ansible, server):
-    env = injected_env({"api_key": API_KEY})
+    # The Assistants API asked of the default endpoint (api: auto would speak the Responses API there).
+    env = dict(injected_env({"api_key": API_KEY}), OPENAI_API="assistants")
     assert env["OPENAI_API_BASE"] == ""
     outcome = ansible.playbook(
         [{"name": "Run", "seed.openai.openai_thread_run": {"thread": "thread_1", "assistant": "asst_1"}}],

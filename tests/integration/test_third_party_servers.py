@@ -157,7 +157,8 @@ def test_a_connection_failure_says_which_api_base_and_where_it_came_from(ansible
             {"name": "From nowhere", "seed.openai.openai_thread_run": task, "ignore_errors": True},
         ],
         connection=False,
-        env={"OPENAI_API_KEY": API_KEY},
+        # The Assistants API asked of every base (api: auto speaks the Responses API to the default one).
+        env={"OPENAI_API_KEY": API_KEY, "OPENAI_API": "assistants"},
     )
 
     assert outcome.rc == 0, outcome.stdout
@@ -218,3 +219,27 @@ def test_the_role_says_how_to_fix_an_unknown_assistant_name(ansible, server):
     )
     assert "give model" not in outcome.stdout
     assert server.store.threads == {} and posts(server) == []
+
+
+def test_with_nothing_set_a_run_says_it_speaks_the_responses_api_and_why(ansible, objects):
+    assistant, thread = objects
+    outcome = ansible.playbook(
+        [
+            {
+                "name": "From nowhere",
+                "seed.openai.openai_thread_run": {"thread": thread["id"], "assistant": assistant["id"]},
+                "ignore_errors": True,
+                "register": "nowhere",
+            }
+        ],
+        connection=False,
+        env={"OPENAI_API_KEY": API_KEY},
+    )
+
+    message = outcome.task("From nowhere")["msg"]
+    assert "OpenAI keeps none on the Responses API: pass the definition" in message
+    assert (
+        "api is auto, which speaks the Responses API to api_base https://api.openai.com/v1 (from the default: "
+        "neither the api_base option nor OPENAI_API_BASE nor OPENAI_BASE_URL is set); "
+        "for an Assistants-compatible server, set api_base to it (or api: assistants)"
+    ) in message

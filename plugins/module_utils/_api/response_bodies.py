@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from .._errors import InvalidInput
+from .._errors import InvalidInput, NotCarried
 from .._run_body import NEW_THREAD_ONLY, function_tools, task_message, tool_choice_value, tool_flags
 from .._validation import check_metadata, merge_tools
 
@@ -24,8 +24,8 @@ INCLUDE = {"step_details.tool_calls[*].file_search.results[*].content": "file_se
 EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
 
-def refuse(option: str, why: str) -> InvalidInput:
-    return InvalidInput(f"{option} has no equivalent on {API} ({why}); remove it, or set api: assistants")
+def refuse(option: str, why: str) -> NotCarried:
+    return NotCarried(f"{option} has no equivalent on {API} ({why}); remove it, or set api: assistants")
 
 
 def _resources(resources: Any, kind: str, key: str) -> list[Any]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from .._client import OpenAIClient, path_segment
-from .._errors import InvalidInput, OpenAIError, expect_object
+from .._errors import InvalidInput, NotCarried, OpenAIError, expect_object
 from .._ids import from_json_text, resolve_id
 from .._once import send_once, with_marker
 from .._resources import pages
@@ -78,7 +78,7 @@ class ResponseRuns(WireAPI):
         if not self.foundry:
             if found is None:
                 shown = resolve_id(value, "assistant", "assistant")
-                raise InvalidInput(
+                raise NotCarried(
                     f"assistant {shown!r} names an assistant; OpenAI keeps none on {API}: pass the definition "
                     "(the registered result of openai_assistant, or its assistant)"
                 )

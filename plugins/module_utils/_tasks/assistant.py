@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import InvalidInput
+from .._errors import InvalidInput, NotCarried
 from .._run_body import check_ranges
 from .._task import Result, Task
 from .._validation import check_metadata, merge_tools
@@ -83,7 +83,7 @@ def _definition(task: Task, desired: dict[str, Any]) -> Result:
         return dict(changed=False)
     if "model" not in desired:
         named = task.params["name"] or task.params["id"]
-        raise InvalidInput(
+        raise NotCarried(
             f"assistant {named!r} cannot be looked up: OpenAI keeps no assistants on the Responses API; give its "
             "model (and instructions, tools...) to define it, and pass the registered result to the run tasks"
         )
