@@ -262,8 +262,6 @@ def response_body(
         items.append(message_item(own, "thread_message"))
     if items:
         body["input"] = items
-    elif not new_thread:
-        body["input"] = []
     if conversation is not None:
         body["conversation"] = conversation
     body["store"] = True
