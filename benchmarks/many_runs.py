@@ -62,7 +62,7 @@ def measure(server: AssistantsServer, collections: str, work: str) -> ManyRuns:
     try:
         # The first, a start loop, only warms the disk and the server's validators.
         for name in ("warm", "one", "one_by_one", "start_loop", "together"):
-            threads = [server.store.create_thread({})["id"] for _ in range(RUNS)]
+            threads = [server.store.create_thread({})["id"] for _number in range(RUNS)]
             path = _write(work, name, _tasks("start_loop" if name == "warm" else name, threads, assistant))
             server.reset()
             times[name] = run_playbook(path, env)

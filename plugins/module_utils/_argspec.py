@@ -14,7 +14,7 @@ from typing import Any
 
 from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-from ._api import API_CHOICES
+from ._api.wire_api import API_CHOICES
 from ._client import redact_url
 from ._connection import ENTRA_SCOPE, ENV_FALLBACKS, first_env, header_from_env
 from ._polling import RUN_STATUSES

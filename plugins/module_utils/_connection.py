@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
-from ._api import resolve_api
+from ._api.wire_api import resolve_api
 from ._client import DEFAULT_API_BASE, Settings
 
 if TYPE_CHECKING:

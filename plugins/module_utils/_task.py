@@ -112,7 +112,7 @@ class Task:
         """The wire API the task speaks (option api; auto decides by api_base).
         Choosing it needs no client: options are checked before any is built."""
         if self._api is None:
-            from ._api import wire_api
+            from ._api.wire_api import wire_api
 
             self._api = wire_api(self.params.get("api"), self.params.get("api_base"), self.client, self.warn, self.made)
         return self._api

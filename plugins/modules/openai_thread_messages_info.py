@@ -66,7 +66,7 @@ latest_answer:
   returned: success
   type: str
   sample: The backup failed because the disk was full.
-items:
+conversation_items:
   description: The conversation's message items the messages stand for, as the Responses API returned them.
   returned: with O(api=responses), success
   type: list

@@ -20,8 +20,9 @@ def conn(server):
     return {"api_base": server.api_base, "api_key": API_KEY, "poll_interval": 0.05}
 
 
-def start(run_module, server, conn, count, api=ASSISTANTS, texts=None):
+def start(run_module, server, conn, count, api=None, texts=None):
     """`count` runs started without waiting, as a loop registers them."""
+    api = api or ASSISTANTS
     if api is RESPONSES:
         assistant = {"id": "local_definition_x", "object": "assistant", "model": "local-echo"}
     else:

@@ -231,7 +231,7 @@ def test_an_agents_mcp_tool_asks_for_approval_through_the_preview_routes(foundry
 def test_foundry_lists_conversations_and_responses_by_agent(foundry):
     new_version(foundry)
     new_version(foundry, name="other")
-    conversations = [ok(call(foundry, "POST", f"{GA}/conversations", {}, params={})) for _ in range(3)]
+    conversations = [ok(call(foundry, "POST", f"{GA}/conversations", {}, params={})) for _number in range(3)]
     made = {}
     for conversation, agent in zip(conversations, ["support-bot", "other", "support-bot"]):
         body = {"agent_reference": {"type": "agent_reference", "name": agent}, "conversation": conversation["id"]}

@@ -367,7 +367,7 @@ def test_an_mcp_tool_that_never_asks_just_answers(server):
 def test_markers_end_a_response_failed_or_incomplete(server, background):
     failed = respond(server, input="please [[fail]]", background=background)
     incomplete = respond(server, input="please [[incomplete]]", background=background)
-    for _ in range(2 if background else 0):
+    for _poll in range(2 if background else 0):
         failed = ok(call(server, "GET", f"/responses/{failed['id']}"))
         incomplete = ok(call(server, "GET", f"/responses/{incomplete['id']}"))
     assert failed["status"] == "failed" and failed["output"] == []

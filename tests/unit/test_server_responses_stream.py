@@ -70,13 +70,13 @@ def test_a_streamed_answer_is_numbered_typed_and_in_order(server):
 
 def test_a_background_stream_passes_through_queued(server):
     events = stream(server, input="x", background=True)
-    assert [name for name, _ in events[:3]] == ["response.created", "response.queued", "response.in_progress"]
+    assert [name for name, _data in events[:3]] == ["response.created", "response.queued", "response.in_progress"]
     assert events[0][1]["response"]["status"] == "queued"
 
 
 def test_a_streamed_function_call_streams_its_arguments(server):
     events = stream(server, input="x", tools=[FUNCTION])
-    names = [name for name, _ in events]
+    names = [name for name, _data in events]
     assert names[2:] == [
         "response.output_item.added",
         "response.function_call_arguments.delta",
@@ -179,7 +179,7 @@ def test_a_broken_stream_can_be_resumed_from_the_last_event_read(server):
 def test_a_failing_stream_ends_with_a_responses_error_event(server):
     server.faults.add(Fault(method="POST", path=r"/responses", stream="error"))
     events = stream(server, input="x")
-    assert [name for name, _ in events] == ["response.created", "error"]
+    assert [name for name, _data in events] == ["response.created", "error"]
     error = events[-1][1]
     assert error["sequence_number"] == 1 and error["message"] == "Scripted stream fault."
     assert spec.event_errors(error) == []

@@ -34,7 +34,7 @@ def qualified(name: str) -> str:
 
 
 def _split(name: str) -> tuple[str, str]:
-    source, _, schema = name.rpartition(":")
+    source, _colon, schema = name.rpartition(":")
     return source or ASSISTANTS, schema
 
 

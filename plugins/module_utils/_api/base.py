@@ -29,7 +29,7 @@ class WireAPI:
         # marker goes in when the server acted but what it made is unknown.
         self.made = made
         # The successor's objects behind the shapes returned, by result key
-        # (conversation, item, items, response, responses, agent); empty on the Assistants API.
+        # (conversation, item, conversation_items, response, responses, agent); empty on the Assistants API.
         self.raw: dict[str, Any] = {}
 
     @property

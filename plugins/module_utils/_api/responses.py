@@ -6,7 +6,7 @@ a message item, a run a background response, an assistant a definition kept
 by the task (OpenAI) or an agent version (Foundry). Plain Python.
 
 Each call returns the collection's shape; the raw object it came from is kept
-in `raw` (conversation, item(s), response, agent) for the result to carry
+in `raw` (conversation, item, conversation_items, response, agent) for the result to carry
 beside it. OpenAI lists neither conversations nor responses, and items carry
 no metadata, so a creation whose answer is lost is never sent again: the
 failure names the marker and the conversation."""
@@ -182,7 +182,7 @@ class ResponsesAPI(ResponseRuns):
 
     def list_messages(self, thread_id: str, limit: int, all_pages: bool, run_id: Optional[str]) -> list[Any]:
         url = self.conversation_url(thread_id, "items")
-        items = [item for item in pages(self.client, url, {"limit": limit, "order": "desc"}, all_pages, self.warn)]
+        items = list(pages(self.client, url, {"limit": limit, "order": "desc"}, all_pages, self.warn))
         produced: Optional[set[str]] = None
         if run_id is not None:
             response = self._read(run_id)
@@ -194,7 +194,7 @@ class ResponsesAPI(ResponseRuns):
             and item.get("type") == "message"
             and (produced is None or item.get("id") in produced)
         ]
-        self.raw["items"] = kept
+        self.raw["conversation_items"] = kept
         return [shapes.item_as_message(item, thread_id, run_id) for item in kept]
 
     # -- runs (the rest is in response_runs.ResponseRuns) ----------------------
