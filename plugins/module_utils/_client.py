@@ -552,6 +552,9 @@ class OpenAIClient:
         cause = root_cause(exc)
         if isinstance(exc, self._requests.exceptions.ProxyError):
             return f"{method} {redact_url(url)} failed: the proxy {self._proxy_for(url)} could not be reached ({cause})"
+        if isinstance(exc, self._requests.exceptions.ReadTimeout):
+            # The same time-out as the watch's cut (whichever fires first): one message for both.
+            return self._timed_out(f"{method} {redact_url(url)}")
         if isinstance(exc, self._requests.exceptions.Timeout):
             cause = f"timed out after {self.timeout or 0:g} s ({cause})"
         elif isinstance(exc, self._requests.exceptions.SSLError):

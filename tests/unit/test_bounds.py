@@ -163,6 +163,20 @@ def test_a_trickled_body_cannot_outlast_the_timeout():
     )
 
 
+def test_a_socket_time_out_reads_as_the_watchs_cut():
+    """Which of the two fires first (the socket's read timeout or the watch's
+    cut) is a race: both are the request's timeout, and say so alike."""
+    import requests
+
+    client = OpenAIClient(Settings(api_key=KEY, api_base="http://127.0.0.1:9/v1", timeout=1))
+    url = "http://127.0.0.1:9/v1/threads"
+
+    by_socket = client._transport_message("POST", url, requests.exceptions.ReadTimeout("Read timed out."))
+
+    assert by_socket == client._timed_out(f"POST {url}")
+    assert by_socket == f"POST {url} failed: timed out after 1 s (the answer did not come in time)"
+
+
 def test_a_slow_name_lookup_does_not_take_the_timeout_away(monkeypatch):
     # The time runs out before the connection has a socket: the cut waits for it.
     lookup = socket.getaddrinfo
