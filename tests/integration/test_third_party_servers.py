@@ -147,14 +147,21 @@ def test_a_connection_failure_says_which_api_base_and_where_it_came_from(ansible
                 "name": "From the option",
                 "seed.openai.openai_thread_run": dict(task, api_base=base),
                 "ignore_errors": True,
+                "register": "from_option",
             },
             {
                 "name": "From the environment",
                 "seed.openai.openai_thread_run": task,
                 "environment": {"OPENAI_API_BASE": base},
                 "ignore_errors": True,
+                "register": "from_environment",
             },
-            {"name": "From nowhere", "seed.openai.openai_thread_run": task, "ignore_errors": True},
+            {
+                "name": "From nowhere",
+                "seed.openai.openai_thread_run": task,
+                "ignore_errors": True,
+                "register": "nowhere",
+            },
         ],
         connection=False,
         # The Assistants API asked of every base (api: auto speaks the Responses API to the default one).
@@ -183,11 +190,13 @@ def test_a_wrong_key_and_a_wrong_prefix_say_what_to_check(ansible, server, objec
                 "name": "A wrong key",
                 "seed.openai.openai_thread_run": dict(task, api_key="sk-wrong-key-123456"),
                 "ignore_errors": True,
+                "register": "wrong_key",
             },
             {
                 "name": "A wrong prefix",
                 "seed.openai.openai_thread_run": dict(task, api_base=server.api_base.replace("/v1", "/api/v1")),
                 "ignore_errors": True,
+                "register": "wrong_prefix",
             },
         ]
     )
