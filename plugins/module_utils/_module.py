@@ -45,6 +45,16 @@ class OpenAIModule(AnsibleModule):
         # The options as the task gave them, before the environment fallbacks apply.
         self.given = given_options(self.params)
 
+    def log(self, msg: str, log_args: dict[str, Any] | None = None) -> None:
+        # Python 3.12's syslog refuses a NUL, and AnsibleModule fails the task over its own
+        # invocation log before the options are checked: logged escaped, a NUL in an option
+        # reaches the option's own check (or the request), as it does in-process.
+        def escaped(text: Any) -> Any:
+            return text.replace("\x00", "\\x00") if isinstance(text, str) else text
+
+        args = {name: escaped(value) for name, value in (log_args or {}).items()}
+        super().log(escaped(msg), args)  # type: ignore[no-untyped-call]
+
     def exit_json(self, **kwargs: Any) -> NoReturn:  # type: ignore[override,misc]
         kwargs.setdefault("invocation", invocation(self.params))
         super().exit_json(**kwargs)

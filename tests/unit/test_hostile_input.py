@@ -95,3 +95,16 @@ def test_key_passed_as_argument_is_absent_from_every_output(run_module, server, 
     ):
         result = run_module(main, dict(base, **options))
         assert API_KEY not in json.dumps(result)
+
+
+def test_a_nul_in_a_message_reaches_the_server_as_a_module(run_module, server, base):
+    """AnsibleModule logs its invocation to syslog, which refuses a NUL on Python 3.12+;
+    the module escapes it there, so the task runs as it does in-process."""
+    thread = server.store.create_thread({})
+    result = run_module(
+        main, dict(base, thread=thread["id"], additional_messages=[{"role": "user", "content": "a\x00b"}])
+    )
+
+    assert not result.failed, result.get("msg")
+    (sent,) = [r for r in server.requests if r["method"] == "POST"]
+    assert sent["body"]["additional_messages"][0]["content"] == "a\x00b"
