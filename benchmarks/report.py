@@ -130,11 +130,8 @@ def section_server(gets: list[float]) -> list[str]:
 def section_action(probe: dict[str, Any], median: dict[tuple[str, str], float]) -> list[str]:
     per_item = {key: value / ITEMS * 1000 for key, value in median.items()}
     fresh, preloaded = probe["fresh_worker_ms"], probe["preloaded_worker_ms"]
-    # Never below the debug tasks: Ansible's own cost of a task is the floor.
-    estimate = max(median[IN_PROCESS, "tasks"] - ITEMS * (fresh - preloaded) / 1000, median["debug", "tasks"])
-    estimate_ratio = estimate / median["uri", "tasks"]
     loop_extra = median[IN_PROCESS, "loop"] - median["debug", "loop"]
-    remainder = loop_extra - (probe["plugin_import_ms"] + fresh - preloaded + ITEMS * probe["loop_item_ms"]) / 1000
+    remainder = loop_extra - (probe["plugin_import_ms"] + ITEMS * probe["loop_item_ms"]) / 1000
     lines = [
         "## 4. Where an in-process item's time goes",
         "",
@@ -157,40 +154,35 @@ def section_action(probe: dict[str, Any], median: dict[tuple[str, str], float]) 
     ]
     lines += [f"| {label} | {value:.2f} |" for label, value in probe["profile"]]
     debug_tasks = per_item["debug", "tasks"]
+    profiled = dict(probe["profile"])
     lines += [
         "",
         "Reading the figures:",
         "",
         f"- **50 separate tasks.** An in-process task costs {per_item[IN_PROCESS, 'tasks']:.0f} ms, a debug "
-        f"task {debug_tasks:.0f} ms. A freshly forked worker spends {fresh:.0f} ms on its item, "
-        f"{fresh - preloaded:.0f} ms of it importing requests and urllib3 (the client defers them so that bad "
-        "input and check mode never pay) and compiling `module_utils/_retry.py` (Ansible's collection loader "
-        "compiles collection code from source, without a .pyc); the worker exits after the task, so all 50 "
-        "tasks pay it again. The parent already holds the action class when it forks (the strategy loads it "
-        "to read BYPASS_HOST_LOOP), so importing these libraries when the action plugin is imported "
-        "(controller side only: in `plugins/plugin_utils/_action.py`, a guarded module-level `import requests, "
-        "requests.adapters, urllib3` and `from ..module_utils import _retry`; the module side keeps its "
-        f"deferred imports) would take about {fresh - preloaded:.0f} ms off every task: an estimated "
-        f"{estimate:.2f} s for the 50 tasks, {estimate_ratio:.2f} of the uri tasks (goal 0.4). What remains is "
-        "Ansible's own cost of a task (a worker fork, the task executor, the result's trip back to the "
-        "strategy, callbacks), which the debug row shows it pays for any task.",
+        f"task {debug_tasks:.0f} ms. A freshly forked worker spends {fresh:.0f} ms on its item. requests, "
+        "urllib3 and the retry policy are already imported with the action plugin, in the parent, before "
+        "the strategy forks a worker (`PRELOADED` in `plugins/plugin_utils/_action.py`; the module side keeps "
+        "its deferred imports, so bad input and check mode never pay), so importing them once more before the "
+        f"fork changes the item by {preloaded - fresh:+.1f} ms. What remains is Ansible's own cost of a task "
+        "(a worker fork, the task executor, the result's trip back to the strategy, callbacks), which the "
+        "debug row shows it pays for any task, and the item itself.",
         f"- **A loop of 50.** An item costs {per_item[IN_PROCESS, 'loop']:.0f} ms, a debug item "
         f"{per_item['debug', 'loop']:.0f} ms: the loop takes {loop_extra:.2f} s more than debug's. Of that, "
         f"importing the action plugin in the parent takes {probe['plugin_import_ms'] / 1000:.2f} s (Ansible's "
         "collection loader compiles the plugin and the module_utils it imports from source on every "
-        f"ansible-playbook run: it never uses a .pyc), the first item's imports {(fresh - preloaded) / 1000:.2f} s "
-        f"and the action's own work {ITEMS * probe['loop_item_ms'] / 1000:.2f} s ({probe['loop_item_ms']:.1f} ms "
-        "an item: validation, no_log masking, the environment overlay and the HTTP exchange over the kept-alive "
-        f"connection); the remaining {max(remainder, 0):.2f} s is Ansible's per-item handling of a bigger, "
-        "changed result (templating, the callback's output, the result's trip back to the strategy). The "
-        "goal of 1.5 x debug leaves "
-        f"{median['debug', 'loop'] / 2:.2f} s for all of it. What it would take: fewer modules imported with "
-        "the plugin (the action plugin pulls in the whole client chain through `_task`/`_connection`; "
-        "importing a core and the client only in `run_in_process` would move them to the worker, where the "
-        "loop pays them once too, so it only helps if the client's own import shrinks) and a lighter per-item "
-        "path (the os.environ copy/restore and remove_values are about half of the action's own work). "
-        "Importing requests with the plugin (the fix above) moves the first item's imports to the parent and "
-        "changes nothing for a loop.",
+        f"ansible-playbook run: it never uses a .pyc) and the action's own work "
+        f"{ITEMS * probe['loop_item_ms'] / 1000:.2f} s ({probe['loop_item_ms']:.1f} ms an item: validation, "
+        "no_log masking (skipped when no hidden value occurs in the result), the overlay of the task's own "
+        "environment variables and the HTTP exchange over the kept-alive connection); the remaining "
+        f"{max(remainder, 0):.2f} s is Ansible's per-item handling of a bigger, changed result (templating, "
+        "the callback's output, the result's trip back to the strategy). The goal of 1.5 x debug leaves "
+        f"{median['debug', 'loop'] / 2:.2f} s for all of it; the aim of 1.2 x leaves "
+        f"{median['debug', 'loop'] / 5:.2f} s. Within the action, most of an item is requests' own "
+        f"Session.request ({profiled.get('requests: Session.request', 0):.2f} ms profiled, "
+        f"{profiled.get('requests: proxy lookup from the environment', 0):.2f} ms of it the proxy lookup "
+        "requests does from the environment on every request); the plugin import is paid once per playbook "
+        "run whatever the loop's length.",
         "",
     ]
     return lines
