@@ -64,7 +64,7 @@ def start_on_new_thread(
     made: Optional[dict[str, Any]] = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Start the run of `body` (a CreateThreadAndRunRequest) on a new thread;
-    return the run and the streamed text, as _runs.start_run does. `made`
+    return the run and the streamed text, as assistant_runs.start_run does. `made`
     receives the thread once the two-call form has created it, so a failure of
     the run still returns it."""
     try:
